@@ -1,0 +1,42 @@
+//! # fastreg-protocol — the wire, and nothing but the wire
+//!
+//! The single source of truth for how fastreg talks to WeChat's fast-register API family
+//! (复用公众号主体快速注册小程序) and the component-authorization APIs around it. Both the client
+//! (`fastreg-client`) and the emulator (`fastreg-emulator`) use these types, so a field renamed
+//! here is renamed on both sides of the wire.
+//!
+//! May depend on: serde, RustCrypto, quick-xml, url. No IO, no async, no HTTP client.
+//!
+//! Where to start reading:
+//! - [`endpoint`]: the [`Endpoint`] trait every API implements (method, path, token kind,
+//!   retry safety, request and response), and [`endpoint::decode_response`], which turns a body
+//!   into a typed response or an [`ApiError`].
+//! - [`component`], [`registration`], [`account`], [`category`], [`admin`], [`media`]: one
+//!   module per area of the spec, one type pair per endpoint.
+//! - [`catalog`]: every error code with its Chinese and English meaning, class and remedy.
+//! - [`crypto`]: WXBizMsgCrypt (signature, AES-256-CBC, the push envelope).
+//! - [`event`]: the decrypted push XML (verify ticket, authorization changes, audits).
+//! - [`page`]: URL builders for the mp.weixin.qq.com pages (fastregisterauth, …).
+//! - [`rules`]: input rules (crop box, image type and size, nickname and signature length).
+
+pub mod account;
+pub mod admin;
+pub mod catalog;
+pub mod category;
+pub mod component;
+pub mod crypto;
+pub mod endpoint;
+pub mod event;
+pub mod id;
+pub mod media;
+pub mod page;
+pub mod permission;
+pub mod registration;
+pub mod rules;
+pub mod wire;
+
+pub use catalog::{ErrorClass, ErrorEntry};
+pub use endpoint::{ApiError, Endpoint, Method, RetrySafety, TokenKind};
+pub use id::{
+    AccessToken, AppId, AuditId, AuthorizationCode, MediaId, RefreshToken, TaskId, Ticket,
+};
