@@ -267,3 +267,59 @@ mod tests {
         assert!(api_error_of(&serde_json::json!({"component_access_token": "x"})).is_none());
     }
 }
+
+/// Declares an endpoint type with its constants, keeping each endpoint's metadata in one place.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! endpoint {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            name: $wire:literal,
+            method: $method:ident,
+            path: $path:literal,
+            token: $token:ident,
+            body: $body:expr,
+            retry: $retry:ident,
+            request: $req:ty,
+            response: $resp:ty $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        pub struct $name;
+
+        impl $crate::endpoint::Endpoint for $name {
+            const NAME: &'static str = $wire;
+            const METHOD: $crate::endpoint::Method = $crate::endpoint::Method::$method;
+            const PATH: &'static str = $path;
+            const TOKEN: $crate::endpoint::TokenKind = $crate::endpoint::TokenKind::$token;
+            const BODY: $crate::endpoint::Body = $body;
+            const RETRY: $crate::endpoint::RetrySafety = $crate::endpoint::RetrySafety::$retry;
+            type Request = $req;
+            type Response = $resp;
+        }
+    };
+}
+
+/// An endpoint's constants as a value, for tables, routing and docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndpointInfo {
+    /// [`Endpoint::NAME`].
+    pub name: &'static str,
+    /// [`Endpoint::METHOD`].
+    pub method: Method,
+    /// [`Endpoint::PATH`].
+    pub path: &'static str,
+    /// [`Endpoint::TOKEN`].
+    pub token: TokenKind,
+    /// [`Endpoint::BODY`].
+    pub body: Body,
+    /// [`Endpoint::RETRY`].
+    pub retry: RetrySafety,
+}
+
+/// The constants of `E`.
+pub const fn info<E: Endpoint>() -> EndpointInfo {
+    EndpointInfo { name: E::NAME, method: E::METHOD, path: E::PATH, token: E::TOKEN, body: E::BODY, retry: E::RETRY }
+}

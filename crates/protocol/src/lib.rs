@@ -35,8 +35,33 @@ pub mod registration;
 pub mod rules;
 pub mod wire;
 
+
 pub use catalog::{ErrorClass, ErrorEntry};
 pub use endpoint::{ApiError, Endpoint, Method, RetrySafety, TokenKind};
 pub use id::{
     AccessToken, AppId, AuditId, AuthorizationCode, MediaId, RefreshToken, TaskId, Ticket,
 };
+
+/// Every endpoint of the spec and around it, in the order of the spec.
+pub const ENDPOINTS: &[endpoint::EndpointInfo] = &[
+    endpoint::info::<component::ComponentToken>(),
+    endpoint::info::<component::CreatePreAuthCode>(),
+    endpoint::info::<component::QueryAuth>(),
+    endpoint::info::<component::AuthorizerToken>(),
+    endpoint::info::<component::GetAuthorizerInfo>(),
+    endpoint::info::<component::GetAuthorizerList>(),
+    endpoint::info::<registration::FastRegister>(),
+    endpoint::info::<account::AccountBasicInfo>(),
+    endpoint::info::<account::CheckNickname>(),
+    endpoint::info::<account::SetNickname>(),
+    endpoint::info::<account::QueryNicknameAudit>(),
+    endpoint::info::<media::UploadTempMedia>(),
+    endpoint::info::<account::ModifyHeadImage>(),
+    endpoint::info::<account::ModifySignature>(),
+    endpoint::info::<category::GetAllCategories>(),
+    endpoint::info::<category::AddCategory>(),
+    endpoint::info::<category::DeleteCategory>(),
+    endpoint::info::<category::GetCategory>(),
+    endpoint::info::<category::ModifyCategory>(),
+    endpoint::info::<admin::RebindAdmin>(),
+];

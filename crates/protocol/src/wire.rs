@@ -195,3 +195,26 @@ mod tests {
         assert_eq!(strip_rid("system error hint: [abc]"), "system error");
     }
 }
+
+/// `#[serde(deserialize_with = "flex_u64_as_u32")]`: like [`flex_u64`], for a `u32` field.
+pub fn flex_u64_as_u32<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = flex_u64::deserialize(d)?;
+    u32::try_from(n).map_err(|_| serde::de::Error::custom(format!("{n} does not fit in 32 bits")))
+}
+
+/// A boolean that the spec's examples show as the number `1`/`0` (getaccountbasicinfo's
+/// `wx_verify_info`). Decodes from a bool, a number or a string; encodes as the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct IntBool(pub bool);
+
+impl Serialize for IntBool {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(u8::from(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for IntBool {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        flex_bool::deserialize(d).map(IntBool)
+    }
+}
