@@ -42,10 +42,13 @@ fn round_trip<T: Serialize + DeserializeOwned>(what: &str, block: &str) {
     assert!(same(&original, &encoded), "{what}: encoding differs from the spec\n spec: {original}\n ours: {encoded}");
 }
 
+/// A named check of one example.
+type Check = (&'static str, fn(&str, &str));
+
 #[test]
 fn every_json_example_of_the_spec_round_trips() {
     let blocks = json_blocks();
-    let checks: Vec<(&str, fn(&str, &str))> = vec![
+    let checks: Vec<Check> = vec![
         ("§1.3 fastregister request", round_trip::<FastRegisterRequest>),
         ("§1.3 fastregister response", round_trip::<Envelope<FastRegisterResponse>>),
         ("§2 getaccountbasicinfo response", round_trip::<Envelope<AccountBasicInfoResponse>>),
