@@ -205,7 +205,7 @@ pub fn excerpt(body: &[u8]) -> String {
                 .map(|j| start + j)
                 .unwrap_or(out.len());
             out.replace_range(start..end, "…");
-            from = start + 1;
+            from = start + '…'.len_utf8();
         }
     }
     out
