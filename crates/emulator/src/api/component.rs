@@ -1,0 +1,282 @@
+//! Component authorization (protocol-notes §1): api_component_token, api_create_preauthcode,
+//! api_query_auth, api_authorizer_token, api_get_authorizer_info, api_get_authorizer_list.
+//! These answer without `errcode` on success, as WeChat's token APIs do.
+
+use super::{json_object, str_field};
+use crate::error::{ApiResult, Reply, WxError};
+use crate::scenario::AccountType;
+use crate::state::{Inner, Query};
+use crate::tokens::Holder;
+use crate::world::{Account, AccountKind, Authorization, PreAuthCode, World};
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use fastreg_protocol::permission::PermissionSet;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// `func_info` of a set of permission sets.
+pub fn func_info(sets: &[PermissionSet]) -> Value {
+    Value::Array(
+        sets.iter()
+            .map(|s| json!({"funcscope_category": {"id": s.funcscope_id()}}))
+            .collect(),
+    )
+}
+
+fn required<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Result<std::borrow::Cow<'a, str>, WxError> {
+    str_field(map, key)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| WxError::new(47001, format!("data format error: {key} missing")))
+}
+
+/// The body's component_appid must be the caller's.
+fn same_component(caller: &str, map: &serde_json::Map<String, Value>) -> Result<(), WxError> {
+    let appid = required(map, "component_appid")?;
+    if appid != caller {
+        return Err(WxError::new(
+            61011,
+            format!("invalid component: the token belongs to {caller}, not {appid}"),
+        ));
+    }
+    Ok(())
+}
+
+/// POST /cgi-bin/component/api_component_token.
+pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> ApiResult {
+    let map = json_object(&body)?;
+    let appid = required(&map, "component_appid")?.into_owned();
+    let secret = required(&map, "component_appsecret").map_err(|e| e.for_app(&appid))?;
+    let ticket = required(&map, "component_verify_ticket").map_err(|e| e.for_app(&appid))?;
+    let now = inner.now();
+    {
+        let w = inner.world.read();
+        let Some(component) = w.components.get(&appid) else {
+            return Err(WxError::of(61011).for_app(&appid));
+        };
+        inner.spend_daily(&appid, "api_component_token")?;
+        if component.def.secret != secret {
+            return Err(WxError::of(40125).for_app(&appid));
+        }
+        let ttl = w.settings.verify_ticket_ttl_secs;
+        match component.tickets.iter().find(|(t, _)| *t == ticket) {
+            None => return Err(WxError::of(61006).for_app(&appid)),
+            Some((_, issued)) if now >= issued + ttl => {
+                return Err(WxError::of(61005).for_app(&appid));
+            }
+            Some(_) => {}
+        }
+    }
+    let (token, ttl) = inner.issue_token(Holder::Component {
+        component_appid: appid.clone(),
+    });
+    Ok(Reply::bare(
+        &appid,
+        json!({"component_access_token": token, "expires_in": ttl}),
+    ))
+}
+
+/// POST /cgi-bin/component/api_create_preauthcode.
+pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+    let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_create_preauthcode")?;
+    let run = || {
+        let map = json_object(&body)?;
+        same_component(&caller, &map)?;
+        let code = inner.ids.pre_auth_code();
+        let mut w = inner.world.write();
+        let ttl = w.settings.pre_auth_code_ttl_secs;
+        w.pre_auth_codes.insert(
+            code.clone(),
+            PreAuthCode {
+                component_appid: caller.clone(),
+                expires_at: inner.now() + ttl,
+                used: false,
+            },
+        );
+        Ok(Reply::bare(&caller, json!({"pre_auth_code": code, "expires_in": ttl})))
+    };
+    run().map_err(|e: WxError| e.for_app(&caller))
+}
+
+/// POST /cgi-bin/component/api_query_auth.
+pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+    let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_query_auth")?;
+    let run = || {
+        let map = json_object(&body)?;
+        same_component(&caller, &map)?;
+        let code = required(&map, "authorization_code")?;
+        let now = inner.now();
+        let (appid, sets, refresh) = {
+            let mut w = inner.world.write();
+            let Some(entry) = w.auth_codes.get_mut(code.as_ref()) else {
+                return Err(WxError::of(61009));
+            };
+            if entry.component_appid != caller || entry.used {
+                return Err(WxError::of(61009));
+            }
+            if now >= entry.expires_at {
+                return Err(WxError::of(61010));
+            }
+            entry.used = true;
+            let appid = entry.appid.clone();
+            let Some(auth) = w.authorizations.get(&(caller.clone(), appid.clone())) else {
+                return Err(WxError::of(61003).for_app(&appid));
+            };
+            (appid, auth.permission_sets.clone(), auth.refresh_token.clone())
+        };
+        let (token, ttl) = inner.issue_token(Holder::Authorizer {
+            component_appid: caller.clone(),
+            appid: appid.clone(),
+        });
+        Ok(Reply::bare(
+            &caller,
+            json!({"authorization_info": {
+                "authorizer_appid": appid,
+                "authorizer_access_token": token,
+                "expires_in": ttl,
+                "authorizer_refresh_token": refresh,
+                "func_info": func_info(&sets),
+            }}),
+        ))
+    };
+    run().map_err(|e: WxError| e.for_app(&caller))
+}
+
+/// POST /cgi-bin/component/api_authorizer_token.
+pub async fn authorizer_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+    let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_authorizer_token")?;
+    let run = || {
+        let map = json_object(&body)?;
+        same_component(&caller, &map)?;
+        let appid = required(&map, "authorizer_appid")?.into_owned();
+        let refresh = str_field(&map, "authorizer_refresh_token").unwrap_or_default();
+        let valid = inner
+            .world
+            .read()
+            .authorizations
+            .get(&(caller.clone(), appid.clone()))
+            .is_some_and(|a| !refresh.is_empty() && a.refresh_token == refresh);
+        if !valid {
+            return Err(WxError::of(61023).for_app(&appid));
+        }
+        let (token, ttl) = inner.issue_token(Holder::Authorizer {
+            component_appid: caller.clone(),
+            appid: appid.clone(),
+        });
+        Ok(Reply::bare(
+            &caller,
+            json!({"authorizer_access_token": token, "expires_in": ttl, "authorizer_refresh_token": refresh}),
+        ))
+    };
+    run().map_err(|e: WxError| e.for_app(&caller))
+}
+
+/// The authorizer_info of an account, as api_get_authorizer_info shows it.
+pub fn authorizer_info_json(w: &World, account: &Account) -> Value {
+    let service_type = match account.kind {
+        AccountKind::OfficialAccount {
+            account_type: AccountType::Service,
+        } => 2,
+        _ => 0,
+    };
+    let mut info = json!({
+        "nick_name": account.nickname,
+        "head_img": account.head_image_url,
+        "service_type_info": {"id": service_type},
+        "verify_type_info": {"id": if account.verified { 0 } else { -1 }},
+        "user_name": account.original_id,
+        "alias": "",
+        "qrcode_url": format!("http://mmbiz.qpic.cn/mmbiz_jpg/emulator-{}/0", account.appid),
+        "business_info": {"open_pay": 0, "open_shake": 0, "open_scan": 0, "open_card": 0, "open_store": 0},
+        "idc": 1,
+        "principal_name": account.principal_name,
+        "signature": account.signature,
+        "account_status": 1,
+    });
+    if account.is_mini_program() {
+        let categories: Vec<Value> = account
+            .categories
+            .iter()
+            .map(|c| {
+                json!({
+                    "first": w.category(c.first).map(|n| n.name.clone()).unwrap_or_default(),
+                    "second": w.category(c.second).map(|n| n.name.clone()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        info["MiniProgramInfo"] = json!({
+            "network": {"RequestDomain": [], "WsRequestDomain": [], "UploadDomain": [], "DownloadDomain": [], "BizDomain": [], "UDPDomain": []},
+            "categories": categories,
+            "visit_status": 0,
+        });
+        info["register_type"] = json!(if account.is_fast_registered() { 1 } else { 0 });
+        info["basic_config"] = json!({"is_phone_configured": false, "is_email_configured": false});
+    }
+    info
+}
+
+/// POST /cgi-bin/component/api_get_authorizer_info.
+pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+    let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_info")?;
+    let run = || {
+        let map = json_object(&body)?;
+        same_component(&caller, &map)?;
+        let appid = required(&map, "authorizer_appid")?.into_owned();
+        let w = inner.world.read();
+        let Some(account) = w.accounts.get(&appid) else {
+            return Err(WxError::of(40013));
+        };
+        let Some(auth) = w.authorizations.get(&(caller.clone(), appid.clone())) else {
+            return Err(WxError::of(61003));
+        };
+        Ok(Reply::bare(
+            &caller,
+            json!({
+                "authorizer_info": authorizer_info_json(&w, account),
+                "authorization_info": {
+                    "authorizer_appid": appid,
+                    "authorizer_refresh_token": auth.refresh_token,
+                    "func_info": func_info(&auth.permission_sets),
+                },
+            }),
+        ))
+    };
+    run().map_err(|e: WxError| e.for_app(&caller))
+}
+
+/// POST /cgi-bin/component/api_get_authorizer_list.
+pub async fn authorizer_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+    let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_list")?;
+    let run = || {
+        let map = json_object(&body)?;
+        same_component(&caller, &map)?;
+        let number = |key: &str| -> Result<u64, WxError> {
+            match map.get(key) {
+                None => Ok(if key == "count" { 500 } else { 0 }),
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .ok_or_else(|| WxError::new(40097, format!("invalid args: {key} must be a number"))),
+            }
+        };
+        let offset = number("offset")?;
+        let count = number("count")?;
+        if count == 0 || count > 500 {
+            return Err(WxError::new(40097, "invalid args: count must be 1 to 500"));
+        }
+        let w = inner.world.read();
+        let mut all: Vec<&Authorization> = w
+            .authorizations
+            .values()
+            .filter(|a| a.component_appid == caller)
+            .collect();
+        all.sort_by(|a, b| (a.auth_time, &a.appid).cmp(&(b.auth_time, &b.appid)));
+        let list: Vec<Value> = all
+            .iter()
+            .skip(offset as usize)
+            .take(count as usize)
+            .map(|a| json!({"authorizer_appid": a.appid, "refresh_token": a.refresh_token, "auth_time": a.auth_time}))
+            .collect();
+        Ok(Reply::bare(&caller, json!({"total_count": all.len(), "list": list})))
+    };
+    run().map_err(|e: WxError| e.for_app(&caller))
+}

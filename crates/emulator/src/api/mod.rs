@@ -1,0 +1,130 @@
+//! The api.weixin.qq.com paths: one module per area of the spec, routed by the protocol crate's
+//! endpoint constants, behind one middleware that applies faults and records every call.
+
+mod account;
+mod admin;
+mod category;
+mod component;
+mod media;
+mod names;
+mod registration;
+
+use crate::calls::endpoint_index;
+use crate::error::{Outcome, WxError};
+use crate::faults::FaultMode;
+use crate::state::Inner;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fastreg_protocol::Endpoint;
+use fastreg_protocol::{
+    account as acc, admin as adm, category as cat, component as comp, media as med, registration as reg,
+};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The API routes.
+pub fn routes(inner: Arc<Inner>) -> Router<Arc<Inner>> {
+    Router::new()
+        .route(comp::ComponentToken::PATH, post(component::component_token))
+        .route(comp::CreatePreAuthCode::PATH, post(component::create_preauthcode))
+        .route(comp::QueryAuth::PATH, post(component::query_auth))
+        .route(comp::AuthorizerToken::PATH, post(component::authorizer_token))
+        .route(comp::GetAuthorizerInfo::PATH, post(component::authorizer_info))
+        .route(comp::GetAuthorizerList::PATH, post(component::authorizer_list))
+        .route(reg::FastRegister::PATH, post(registration::fastregister))
+        .route(
+            acc::AccountBasicInfo::PATH,
+            get(account::basic_info).post(account::basic_info),
+        )
+        .route(acc::CheckNickname::PATH, post(account::check_nickname))
+        .route(acc::SetNickname::PATH, post(account::set_nickname))
+        .route(acc::QueryNicknameAudit::PATH, post(account::query_nickname))
+        .route(acc::ModifyHeadImage::PATH, post(account::modify_head_image))
+        .route(acc::ModifySignature::PATH, post(account::modify_signature))
+        .route(
+            med::UploadTempMedia::PATH,
+            post(media::upload).layer(DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .route(
+            cat::GetAllCategories::PATH,
+            get(category::all_categories).post(category::all_categories),
+        )
+        .route(cat::AddCategory::PATH, post(category::add))
+        .route(cat::DeleteCategory::PATH, post(category::delete))
+        .route(cat::GetCategory::PATH, get(category::get).post(category::get))
+        .route(cat::ModifyCategory::PATH, post(category::modify))
+        .route(adm::RebindAdmin::PATH, post(admin::rebind_admin))
+        .layer(middleware::from_fn_with_state(inner, api_layer))
+}
+
+/// Faults first, then the call, then the call log.
+async fn api_layer(State(inner): State<Arc<Inner>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let index = endpoint_index(&path);
+    let fault = inner.faults.pick(&path, || inner.ids.chance());
+    if let Some(f) = fault
+        && f.latency_ms > 0
+    {
+        tokio::time::sleep(Duration::from_millis(f.latency_ms)).await;
+    }
+    let response = match fault.map(|f| f.mode) {
+        Some(FaultMode::Error) => {
+            let code = fault.map(|f| f.errcode).unwrap_or(-1);
+            WxError::new(
+                code,
+                format!("{} (injected fault)", crate::error::default_message(code)),
+            )
+            .into_response()
+        }
+        _ => next.run(request).await,
+    };
+    let outcome = response.extensions().get::<Outcome>().cloned().unwrap_or_default();
+    if let Some(i) = index {
+        inner.calls.record(i, inner.now(), outcome.appid, outcome.errcode);
+    }
+    if fault.map(|f| f.mode) == Some(FaultMode::DropResponse) {
+        return cut_connection();
+    }
+    response
+}
+
+/// A response whose body fails at once: hyper aborts the connection, and the client sees a
+/// transport error after the call was applied.
+fn cut_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<bytes::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "emulated connection loss (drop_response fault)",
+        ))
+    });
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json; encoding=utf-8")
+        .body(Body::from_stream(stream))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// The body as a JSON object (47001 when it is not one). An empty body reads as `{}`.
+fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, WxError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(WxError::of(47001)),
+    }
+}
+
+/// A string field of a JSON object (numbers are accepted and printed).
+fn str_field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<std::borrow::Cow<'a, str>> {
+    match map.get(key)? {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}

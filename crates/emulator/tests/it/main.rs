@@ -1,0 +1,15 @@
+//! The emulator driven over HTTP, as a platform would drive WeChat: every rule and error code of
+//! the spec at least once, each test named after what it pins. One binary (`tests/it`), one
+//! in-process emulator per test on 127.0.0.1:0.
+
+mod account;
+mod category;
+mod component;
+mod control;
+mod fastregister;
+mod interop;
+mod pages;
+mod rebind;
+mod robustness;
+mod scenario;
+mod support;
