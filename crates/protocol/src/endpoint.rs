@@ -128,7 +128,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// The error as WeChat would send it, with a request id appended to the message.
+    /// An error with this code and message (the message is kept as given).
     pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
         ApiError {
             errcode,
@@ -200,10 +200,7 @@ pub fn excerpt(body: &[u8]) -> String {
         let mut from = 0;
         while let Some(i) = out[from..].find(key) {
             let start = from + i + key.len();
-            let end = out[start..]
-                .find('"')
-                .map(|j| start + j)
-                .unwrap_or(out.len());
+            let end = out[start..].find('"').map(|j| start + j).unwrap_or(out.len());
             out.replace_range(start..end, "…");
             from = start + '…'.len_utf8();
         }
@@ -219,8 +216,7 @@ pub fn decode_response<E: Endpoint>(body: &[u8]) -> Result<E::Response, Response
         reason,
         excerpt: excerpt(body),
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| decode_err(e.to_string()))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| decode_err(e.to_string()))?;
     if let Some(err) = api_error_of(&value) {
         return Err(ResponseError::Api(err));
     }
@@ -237,15 +233,8 @@ pub fn api_error_of(value: &serde_json::Value) -> Option<ApiError> {
     if code == 0 {
         return None;
     }
-    let errmsg = value
-        .get("errmsg")
-        .and_then(|m| m.as_str())
-        .unwrap_or("")
-        .to_string();
-    Some(ApiError {
-        errcode: code,
-        errmsg,
-    })
+    let errmsg = value.get("errmsg").and_then(|m| m.as_str()).unwrap_or("").to_string();
+    Some(ApiError { errcode: code, errmsg })
 }
 
 #[cfg(test)]
@@ -321,5 +310,12 @@ pub struct EndpointInfo {
 
 /// The constants of `E`.
 pub const fn info<E: Endpoint>() -> EndpointInfo {
-    EndpointInfo { name: E::NAME, method: E::METHOD, path: E::PATH, token: E::TOKEN, body: E::BODY, retry: E::RETRY }
+    EndpointInfo {
+        name: E::NAME,
+        method: E::METHOD,
+        path: E::PATH,
+        token: E::TOKEN,
+        body: E::BODY,
+        retry: E::RETRY,
+    }
 }

@@ -35,9 +35,7 @@ fn check_token_chars(field: &'static str, s: &str, max: usize) -> Result<(), IdE
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
         return Err(IdError {
             field,
-            reason: format!(
-                "contains the character {c:?}; copy the value without spaces or line breaks"
-            ),
+            reason: format!("contains the character {c:?}; copy the value without spaces or line breaks"),
         });
     }
     Ok(())

@@ -35,12 +35,9 @@ pub mod registration;
 pub mod rules;
 pub mod wire;
 
-
 pub use catalog::{ErrorClass, ErrorEntry};
 pub use endpoint::{ApiError, Endpoint, Method, RetrySafety, TokenKind};
-pub use id::{
-    AccessToken, AppId, AuditId, AuthorizationCode, MediaId, RefreshToken, TaskId, Ticket,
-};
+pub use id::{AccessToken, AppId, AuditId, AuthorizationCode, MediaId, RefreshToken, TaskId, Ticket};
 
 /// Every endpoint of the spec and around it, in the order of the spec.
 pub const ENDPOINTS: &[endpoint::EndpointInfo] = &[

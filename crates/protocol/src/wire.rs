@@ -53,9 +53,7 @@ pub mod flex_bool {
                 ))),
             },
             serde_json::Value::Null => Ok(false),
-            other => Err(serde::de::Error::custom(format!(
-                "expected a boolean, got {other}"
-            ))),
+            other => Err(serde::de::Error::custom(format!("expected a boolean, got {other}"))),
         }
     }
 }
@@ -69,19 +67,12 @@ pub mod flex_u64 {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Number(n) => n
                 .as_u64()
-                .or_else(|| {
-                    n.as_f64()
-                        .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-                        .map(|f| f as u64)
-                })
-                .ok_or_else(|| {
-                    serde::de::Error::custom(format!("expected an unsigned integer, got {n}"))
-                }),
-            serde_json::Value::String(s) => s.trim().parse::<u64>().map_err(|_| {
-                serde::de::Error::custom(format!(
-                    "expected an unsigned integer, got the string {s:?}"
-                ))
-            }),
+                .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+                .ok_or_else(|| serde::de::Error::custom(format!("expected an unsigned integer, got {n}"))),
+            serde_json::Value::String(s) => s
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| serde::de::Error::custom(format!("expected an unsigned integer, got the string {s:?}"))),
             other => Err(serde::de::Error::custom(format!(
                 "expected an unsigned integer, got {other}"
             ))),
@@ -100,12 +91,11 @@ pub mod flex_i64 {
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .ok_or_else(|| serde::de::Error::custom(format!("expected an integer, got {n}"))),
-            serde_json::Value::String(s) => s.trim().parse::<i64>().map_err(|_| {
-                serde::de::Error::custom(format!("expected an integer, got the string {s:?}"))
-            }),
-            other => Err(serde::de::Error::custom(format!(
-                "expected an integer, got {other}"
-            ))),
+            serde_json::Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| serde::de::Error::custom(format!("expected an integer, got the string {s:?}"))),
+            other => Err(serde::de::Error::custom(format!("expected an integer, got {other}"))),
         }
     }
 }
@@ -119,9 +109,7 @@ pub mod flex_opt_u64 {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Null => Ok(None),
             serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
-            v => flex_u64::deserialize(v)
-                .map(Some)
-                .map_err(serde::de::Error::custom),
+            v => flex_u64::deserialize(v).map(Some).map_err(serde::de::Error::custom),
         }
     }
 }
@@ -174,19 +162,14 @@ mod tests {
 
     #[test]
     fn a_word_is_not_a_boolean() {
-        let err = serde_json::from_str::<B>(r#"{"b":"maybe","n":1}"#)
-            .err()
-            .unwrap();
+        let err = serde_json::from_str::<B>(r#"{"b":"maybe","n":1}"#).err().unwrap();
         assert!(err.to_string().contains("maybe"), "{err}");
     }
 
     #[test]
     fn strbool_encodes_as_the_spec_string() {
         assert_eq!(serde_json::to_string(&StrBool(true)).unwrap(), "\"true\"");
-        assert_eq!(
-            serde_json::from_str::<StrBool>("true").unwrap(),
-            StrBool(true)
-        );
+        assert_eq!(serde_json::from_str::<StrBool>("true").unwrap(), StrBool(true));
     }
 
     #[test]

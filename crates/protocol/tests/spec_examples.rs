@@ -30,16 +30,23 @@ fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b)),
-        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w))),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
         _ => a == b,
     }
 }
 
 fn round_trip<T: Serialize + DeserializeOwned>(what: &str, block: &str) {
-    let original: Value = serde_json::from_str(block).unwrap_or_else(|e| panic!("{what}: the spec's example is not JSON: {e}"));
-    let typed: T = serde_json::from_value(original.clone()).unwrap_or_else(|e| panic!("{what}: cannot decode the spec's example: {e}\n{block}"));
+    let original: Value =
+        serde_json::from_str(block).unwrap_or_else(|e| panic!("{what}: the spec's example is not JSON: {e}"));
+    let typed: T = serde_json::from_value(original.clone())
+        .unwrap_or_else(|e| panic!("{what}: cannot decode the spec's example: {e}\n{block}"));
     let encoded = serde_json::to_value(&typed).unwrap();
-    assert!(same(&original, &encoded), "{what}: encoding differs from the spec\n spec: {original}\n ours: {encoded}");
+    assert!(
+        same(&original, &encoded),
+        "{what}: encoding differs from the spec\n spec: {original}\n ours: {encoded}"
+    );
 }
 
 /// A named check of one example.
@@ -50,19 +57,37 @@ fn every_json_example_of_the_spec_round_trips() {
     let blocks = json_blocks();
     let checks: Vec<Check> = vec![
         ("§1.3 fastregister request", round_trip::<FastRegisterRequest>),
-        ("§1.3 fastregister response", round_trip::<Envelope<FastRegisterResponse>>),
-        ("§2 getaccountbasicinfo response", round_trip::<Envelope<AccountBasicInfoResponse>>),
+        (
+            "§1.3 fastregister response",
+            round_trip::<Envelope<FastRegisterResponse>>,
+        ),
+        (
+            "§2 getaccountbasicinfo response",
+            round_trip::<Envelope<AccountBasicInfoResponse>>,
+        ),
         ("§3.1 checkwxverifynickname request", round_trip::<CheckNicknameRequest>),
-        ("§3.1 checkwxverifynickname response", round_trip::<Envelope<CheckNicknameResponse>>),
+        (
+            "§3.1 checkwxverifynickname response",
+            round_trip::<Envelope<CheckNicknameResponse>>,
+        ),
         ("§3.2 setnickname request", round_trip::<SetNicknameRequest>),
         ("§3.2 setnickname response", round_trip::<Envelope<SetNicknameResponse>>),
-        ("§3.3 api_wxa_querynickname request", round_trip::<QueryNicknameAuditRequest>),
-        ("§3.3 api_wxa_querynickname response", round_trip::<Envelope<QueryNicknameAuditResponse>>),
+        (
+            "§3.3 api_wxa_querynickname request",
+            round_trip::<QueryNicknameAuditRequest>,
+        ),
+        (
+            "§3.3 api_wxa_querynickname response",
+            round_trip::<Envelope<QueryNicknameAuditResponse>>,
+        ),
         ("§4 modifyheadimage request", round_trip::<ModifyHeadImageRequest>),
         ("§4 modifyheadimage response", round_trip::<Envelope<Empty>>),
         ("§5 modifysignature request", round_trip::<ModifySignatureRequest>),
         ("§5 modifysignature response", round_trip::<Envelope<Empty>>),
-        ("§6.1 getallcategories response", round_trip::<Envelope<GetAllCategoriesResponse>>),
+        (
+            "§6.1 getallcategories response",
+            round_trip::<Envelope<GetAllCategoriesResponse>>,
+        ),
         ("§6.2 addcategory request", round_trip::<AddCategoryRequest>),
         ("§6.2 addcategory response", round_trip::<Envelope<Empty>>),
         ("§6.3 deletecategory response", round_trip::<Envelope<Empty>>),
@@ -72,7 +97,13 @@ fn every_json_example_of_the_spec_round_trips() {
         ("§7.3 componentrebindadmin request", round_trip::<RebindAdminRequest>),
         ("§7.3 componentrebindadmin response", round_trip::<Envelope<Empty>>),
     ];
-    assert_eq!(blocks.len(), checks.len(), "the spec has {} JSON examples; this test names {}", blocks.len(), checks.len());
+    assert_eq!(
+        blocks.len(),
+        checks.len(),
+        "the spec has {} JSON examples; this test names {}",
+        blocks.len(),
+        checks.len()
+    );
     for ((what, check), block) in checks.iter().zip(&blocks) {
         check(what, block);
     }
@@ -91,7 +122,14 @@ fn fastregister_response_keeps_string_booleans_and_empty_errmsg() {
 #[test]
 fn addcategory_encodes_the_real_spelling_certicates() {
     let req = AddCategoryRequest {
-        categories: vec![CategoryRequest { first: 8, second: 39, certicates: vec![Certificate { key: "k".into(), value: "m".into() }] }],
+        categories: vec![CategoryRequest {
+            first: 8,
+            second: 39,
+            certicates: vec![Certificate {
+                key: "k".into(),
+                value: "m".into(),
+            }],
+        }],
     };
     let v = serde_json::to_value(&req).unwrap();
     assert!(v["categories"][0].get("certicates").is_some(), "{v}");

@@ -16,7 +16,10 @@ fn fastregister_accepts_real_booleans_and_missing_is_link_succ() {
 
 #[test]
 fn error_answer_keeps_code_and_rid_even_when_unknown() {
-    let err = decode_response::<FastRegister>(br#"{"errcode":61058,"errmsg":"invalid ticket rid: 6142cae2-160a288b-589e1ad2"}"#).unwrap_err();
+    let err = decode_response::<FastRegister>(
+        br#"{"errcode":61058,"errmsg":"invalid ticket rid: 6142cae2-160a288b-589e1ad2"}"#,
+    )
+    .unwrap_err();
     match err {
         ResponseError::Api(e) => {
             assert_eq!(e.errcode, 61058);
@@ -47,9 +50,11 @@ fn basic_info_with_newer_fields_and_empty_nickname_info() {
 
 #[test]
 fn audit_stat_outside_1_to_3_is_a_decode_error_naming_it() {
-    let err = decode_response::<QueryNicknameAudit>(br#"{"errcode":0,"nickname":"a","audit_stat":7,"create_time":1}"#).unwrap_err();
+    let err = decode_response::<QueryNicknameAudit>(br#"{"errcode":0,"nickname":"a","audit_stat":7,"create_time":1}"#)
+        .unwrap_err();
     assert!(err.to_string().contains("audit status 7"), "{err}");
-    let ok = decode_response::<QueryNicknameAudit>(br#"{"errcode":0,"nickname":"a","audit_stat":"3","create_time":1}"#).unwrap();
+    let ok = decode_response::<QueryNicknameAudit>(br#"{"errcode":0,"nickname":"a","audit_stat":"3","create_time":1}"#)
+        .unwrap();
     assert_eq!(ok.audit_stat, AuditStatus::Approved);
 }
 

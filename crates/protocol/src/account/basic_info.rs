@@ -57,13 +57,21 @@ pub struct AccountBasicInfoResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname_info: Option<NicknameInfo>,
     /// Newer docs: country of registration (enum number).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub registered_country: Option<u64>,
     /// Newer docs: the subject's credential number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
     /// Newer docs: verification type (0 not verified, 1 enterprise, 3 government, …).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub customer_type: Option<u64>,
 }
 
@@ -80,10 +88,18 @@ pub struct WxVerifyInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annual_review: Option<IntBool>,
     /// Annual review window start (unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub annual_review_begin_time: Option<u64>,
     /// Annual review deadline (unix seconds).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub annual_review_end_time: Option<u64>,
 }
 
@@ -122,9 +138,17 @@ pub struct NicknameInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
     /// Renames used.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub modify_used_count: Option<u64>,
     /// Renames allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub modify_quota: Option<u64>,
 }

@@ -82,11 +82,17 @@ pub struct SetNicknameRequest {
 impl SetNicknameRequest {
     /// The other materials that are present and non-empty.
     pub fn other_stuff(&self) -> Vec<&str> {
-        [&self.naming_other_stuff_1, &self.naming_other_stuff_2, &self.naming_other_stuff_3, &self.naming_other_stuff_4, &self.naming_other_stuff_5]
-            .into_iter()
-            .filter_map(|s| s.as_deref())
-            .filter(|s| !s.is_empty())
-            .collect()
+        [
+            &self.naming_other_stuff_1,
+            &self.naming_other_stuff_2,
+            &self.naming_other_stuff_3,
+            &self.naming_other_stuff_4,
+            &self.naming_other_stuff_5,
+        ]
+        .into_iter()
+        .filter_map(|s| s.as_deref())
+        .filter(|s| !s.is_empty())
+        .collect()
     }
 }
 
@@ -141,7 +147,9 @@ impl TryFrom<u64> for AuditStatus {
             1 => Ok(AuditStatus::Reviewing),
             2 => Ok(AuditStatus::Rejected),
             3 => Ok(AuditStatus::Approved),
-            other => Err(format!("audit status {other} is not 1 (reviewing), 2 (rejected) or 3 (approved)")),
+            other => Err(format!(
+                "audit status {other} is not 1 (reviewing), 2 (rejected) or 3 (approved)"
+            )),
         }
     }
 }

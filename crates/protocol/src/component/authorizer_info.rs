@@ -84,10 +84,18 @@ pub struct AuthorizerInfo {
     #[serde(rename = "MiniProgramInfo", default, skip_serializing_if = "Option::is_none")]
     pub mini_program_info: Option<MiniProgramInfo>,
     /// How the account was registered.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub register_type: Option<u64>,
     /// 1 normal, 14 cancelled, 16 banned, …
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub account_status: Option<u64>,
     /// Basic configuration (casing differs between docs; kept raw).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,7 +112,11 @@ pub struct MiniProgramInfo {
     #[serde(default)]
     pub categories: Vec<CategoryNames>,
     /// Visit status.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub visit_status: Option<u64>,
 }
 

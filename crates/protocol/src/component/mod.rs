@@ -33,7 +33,15 @@ pub struct FuncInfo {
 impl FuncInfo {
     /// A set by its funcscope id.
     pub fn new(id: u32) -> Self {
-        FuncInfo { funcscope_category: FuncscopeCategory { id, kind: None, name: None, desc: None }, confirm_info: None }
+        FuncInfo {
+            funcscope_category: FuncscopeCategory {
+                id,
+                kind: None,
+                name: None,
+                desc: None,
+            },
+            confirm_info: None,
+        }
     }
 }
 

@@ -44,7 +44,11 @@ pub struct AuthorizationInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer_access_token: Option<AccessToken>,
     /// Seconds the access token lives (7200).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::wire::flex_opt_u64::deserialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::wire::flex_opt_u64::deserialize"
+    )]
     pub expires_in: Option<u64>,
     /// Keep it: it is how every later access token is obtained.
     #[serde(default, skip_serializing_if = "Option::is_none")]
