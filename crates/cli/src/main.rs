@@ -2,7 +2,9 @@
 //! `serve` (the platform service).
 
 mod crypto;
+mod demo;
 mod emulator;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
@@ -24,13 +26,30 @@ enum Command {
     Crypto(crypto::CryptoCommand),
     /// Run a local WeChat (API paths, mp pages, /__emulator/ control API) on one port.
     Emulator(emulator::EmulatorArgs),
+    /// Run the platform service (REST API, event receiver, workflows).
+    Serve(serve::ServeArgs),
+    /// The emulator and the service in one process, SQLite, nothing to configure.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr; FASTREG_LOG (tracing's EnvFilter syntax) chooses what is shown.
+    let default_level = match cli.command {
+        Command::Serve(_) | Command::Emulator(_) => "info",
+        _ => "warn",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FASTREG_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let result = match cli.command {
         Command::Crypto(cmd) => crypto::run(cmd),
         Command::Emulator(args) => runtime().and_then(|rt| rt.block_on(emulator::run(args))),
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
+        Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(args))),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

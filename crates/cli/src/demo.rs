@@ -1,0 +1,129 @@
+//! `fastreg demo`: the emulator and the service in one process, SQLite, nothing to configure.
+//!
+//! The emulator runs the built-in scenario on its own port; the service is configured with the
+//! scenario's component and points at the emulator for both WeChat hosts; the emulator pushes
+//! verify tickets and events to the service's URLs. Everything lives in memory or in the demo's
+//! data folder, which is wiped at start so the service never remembers accounts the freshly
+//! started emulator does not know.
+
+use anyhow::Context;
+use clap::Args;
+use fastreg_emulator::scenario::{ComponentDef, Scenario};
+use fastreg_emulator::{Emulator, builtin};
+use fastreg_server::{Application, ComponentSettings, SecretString, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options of `fastreg demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the service (console, REST API, event URLs) listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Where the emulated WeChat listens.
+    #[arg(long, default_value = "127.0.0.1:9100")]
+    emulator_listen: SocketAddr,
+    /// The demo's data folder (wiped at start).
+    #[arg(long, default_value = "./fastreg-demo")]
+    data_dir: PathBuf,
+    /// Seed of the emulator's generated ids, for repeatable runs.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// A random hex string of `bytes` bytes.
+fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let emulator = Emulator::new(Scenario::builtin(), args.seed)
+        .spawn(args.emulator_listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot start the emulator on {} (try --emulator-listen 127.0.0.1:0)",
+                args.emulator_listen
+            )
+        })?;
+    let wechat = emulator.base_url();
+
+    if args.data_dir.exists() {
+        std::fs::remove_dir_all(&args.data_dir)
+            .with_context(|| format!("cannot wipe the demo folder {}", args.data_dir.display()))?;
+    }
+    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+
+    let mut settings = Settings::with_component(ComponentSettings {
+        appid: builtin::COMPONENT_APPID.into(),
+        secret: SecretString::new(builtin::COMPONENT_SECRET),
+        token: SecretString::new(builtin::COMPONENT_TOKEN),
+        encoding_aes_key: SecretString::new(builtin::COMPONENT_AES_KEY),
+        previous_encoding_aes_key: None,
+    });
+    let api_key = format!("demo-{}", random_hex(16));
+    settings.listen = args.listen.to_string();
+    settings.data_dir = args.data_dir.clone();
+    settings.database_url = None;
+    settings.api_base = wechat.clone();
+    settings.mp_base = wechat.clone();
+    settings.bootstrap_api_key = Some(SecretString::new(api_key.clone()));
+
+    let app = Application::build(settings)
+        .await
+        .with_context(|| format!("cannot start the service on {} (try --listen 127.0.0.1:0)", args.listen))?;
+    let service = app.local_url();
+
+    // The emulated WeChat learns where the platform lives: its login domain (redirect_uris must
+    // be on it, 61060) and its two push URLs. A changed event URL gets a verify ticket at once.
+    let host = service
+        .trim_start_matches("http://")
+        .trim_start_matches("https://")
+        .to_string();
+    emulator.emulator().upsert_component(ComponentDef {
+        appid: builtin::COMPONENT_APPID.into(),
+        secret: builtin::COMPONENT_SECRET.into(),
+        token: builtin::COMPONENT_TOKEN.into(),
+        encoding_aes_key: builtin::COMPONENT_AES_KEY.into(),
+        published: true,
+        permission_sets: fastreg_protocol::permission::REQUIRED_FOR_FAST_REGISTER.to_vec(),
+        login_domain: host,
+        event_url: Some(format!("{service}/wechat/component/events")),
+        message_url: Some(format!("{service}/wechat/authorizers/$APPID$/events")),
+    });
+
+    let server = tokio::spawn(app.run_until_stopped());
+
+    println!("fastreg demo is running — the service on SQLite, an emulated WeChat beside it.\n");
+    println!("  REST API       {service}/api/v1   (header: Authorization: Bearer {api_key})");
+    println!("  OpenAPI        {service}/api/v1/openapi.json");
+    println!("  Emulated WeChat {wechat}   (state: {wechat}/__emulator/state)");
+    println!("\nWhat to click:");
+    println!(
+        "  1. Official Accounts → Authorize an account → pick {} on the emulated WeChat page.",
+        builtin::OA_ENTERPRISE
+    );
+    println!("  2. On the account: Fast-register a Mini Program → Confirm (this stands for the admin's QR scan).");
+    println!("  3. On the new Mini Program: set its name, avatar, description and a category.");
+    println!("     Name audits: approve them at {wechat}/__emulator/audits or wait for the emulator's default.");
+    println!(
+        "  4. Rebind its admin. Try {} too: it has used its 5 registrations this month (61055).",
+        builtin::OA_AT_MONTHLY_LIMIT
+    );
+    println!("\nCtrl-C stops both; data folder: {}", args.data_dir.display());
+
+    tokio::select! {
+        result = server => {
+            result.context("the service task failed")?.context("the service stopped with an error")?;
+        }
+        signal = tokio::signal::ctrl_c() => {
+            signal.context("cannot wait for Ctrl-C")?;
+            println!("\nstopping");
+        }
+    }
+    emulator.shutdown().await;
+    Ok(())
+}
