@@ -66,6 +66,10 @@ pub struct Settings {
     /// The rule of 2023-12-25: fast-registered Mini Programs start unverified even when the
     /// verification was reused (`is_wx_verify_succ` is then "false").
     pub fast_registered_start_unverified: bool,
+    /// api_authorizer_token answers a NEW authorizer_refresh_token and the old one stops
+    /// working at once (WeChat normally returns the same one). Tests a platform's habit of
+    /// storing a rotated refresh token before using the access token (else 61023 later).
+    pub rotate_refresh_tokens: bool,
     /// Successful fast registrations per Official Account per calendar month (5).
     pub monthly_fast_registrations: u32,
     /// Mini Programs one subject (principal) may own (61053).
@@ -127,6 +131,7 @@ impl Default for Settings {
             fastregister_ticket_ttl_secs: 1800,
             fastregister_retry_window_secs: 5,
             fast_registered_start_unverified: false,
+            rotate_refresh_tokens: false,
             monthly_fast_registrations: 5,
             mini_programs_per_subject: 50,
             audit_delay_secs: 86400,

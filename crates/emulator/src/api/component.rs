@@ -148,16 +148,20 @@ pub async fn authorizer_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
         let map = json_object(&body)?;
         same_component(&caller, &map)?;
         let appid = required(&map, "authorizer_appid")?.into_owned();
-        let refresh = str_field(&map, "authorizer_refresh_token").unwrap_or_default();
-        let valid = inner
-            .world
-            .read()
-            .authorizations
-            .get(&(caller.clone(), appid.clone()))
-            .is_some_and(|a| !refresh.is_empty() && a.refresh_token == refresh);
-        if !valid {
-            return Err(WxError::of(61023).for_app(&appid));
-        }
+        let presented = str_field(&map, "authorizer_refresh_token").unwrap_or_default();
+        let refresh = {
+            let mut w = inner.world.write();
+            let rotate = w.settings.rotate_refresh_tokens;
+            let auth = w
+                .authorizations
+                .get_mut(&(caller.clone(), appid.clone()))
+                .filter(|a| !presented.is_empty() && a.refresh_token == presented)
+                .ok_or_else(|| WxError::of(61023).for_app(&appid))?;
+            if rotate {
+                auth.refresh_token = inner.ids.refresh_token();
+            }
+            auth.refresh_token.clone()
+        };
         let (token, ttl) = inner.issue_token(Holder::Authorizer {
             component_appid: caller.clone(),
             appid: appid.clone(),

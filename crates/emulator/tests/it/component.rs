@@ -276,6 +276,25 @@ async fn authorizer_token_refresh_61023_invalid_refresh_token() {
     assert_err(&v, 61023);
 }
 
+/// With `rotate_refresh_tokens`, a refresh answers a new refresh token and the old one is dead:
+/// the case where a platform that does not persist the rotated token gets 61023 later.
+#[tokio::test]
+async fn rotated_refresh_token_replaces_the_old_one_61023() {
+    let mut scenario = Scenario::builtin();
+    scenario.settings.rotate_refresh_tokens = true;
+    let env = Env::with(scenario).await;
+    let ctoken = env.component_token().await;
+    let info = env.authorize(&ctoken, OA_ENTERPRISE).await;
+    let old = info["authorizer_refresh_token"].as_str().unwrap().to_string();
+    let path = format!("/cgi-bin/component/api_authorizer_token?component_access_token={ctoken}");
+    let body = |refresh: &str| json!({"component_appid": COMPONENT_APPID, "authorizer_appid": OA_ENTERPRISE, "authorizer_refresh_token": refresh});
+    let v = env.post(&path, body(&old)).await;
+    let new = v["authorizer_refresh_token"].as_str().unwrap().to_string();
+    assert_ne!(new, old, "{v}");
+    assert_err(&env.post(&path, body(&old)).await, 61023);
+    assert_eq!(env.post(&path, body(&new)).await["expires_in"], 7200);
+}
+
 #[tokio::test]
 async fn authorizer_info_and_list_show_the_authorizer() {
     let env = Env::start().await;
