@@ -1,1 +1,40 @@
-//! placeholder
+//! # fastreg-server — the platform service
+//!
+//! What a WeChat third-party platform operator runs to fast-register Mini Programs by reusing an
+//! Official Account's entity (复用公众号主体快速注册小程序): it keeps the platform's state (verify
+//! ticket, tokens, authorizers, registrations, Mini Programs and their setup), drives each
+//! registration from the admin's confirmation to a set-up Mini Program through durable jobs,
+//! receives WeChat's pushes, and serves a REST API (`/api/v1`, OpenAPI at
+//! `/api/v1/openapi.json`), `/healthz` and `/metrics`.
+//!
+//! May depend on: `fastreg-protocol`, `fastreg-client`, sqlx, axum. Never on the emulator, except
+//! in tests (it reaches WeChat, real or emulated, only over HTTP).
+//!
+//! Where to start reading:
+//! - [`startup`]: [`Application::build`] wires settings, database, client, workers and routes;
+//! - [`registration`]: the fast-register workflow, the heart of the service, and how each step is
+//!   persisted before the next so a crash never repeats fastregister nor loses a refresh token;
+//! - [`job`]: the durable queue those workflows run on; [`store`]: the two database backends;
+//! - [`event`]: the push receiver; [`callback`]: the signed `state` of redirect URLs;
+//! - [`api`]: the REST resources and their one error shape.
+
+pub mod api;
+pub mod authorization;
+pub mod callback;
+pub mod event;
+pub mod failure;
+pub mod job;
+pub mod rebind;
+pub mod registration;
+pub mod secret_box;
+pub mod settings;
+pub mod setup;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod token_store;
+pub mod upkeep;
+pub mod webhook;
+
+pub use settings::{ComponentSettings, ConfigError, SecretString, Settings};
+pub use startup::{Application, StartError};

@@ -1,0 +1,140 @@
+//! The REST API (`/api/v1`, JSON, API keys) and the router of the whole service.
+//!
+//! Every error has one shape, `{"code", "message", "remedy"}` ([`ApiError`]); a workflow that
+//! stopped on a WeChat error shows that error's catalog meaning and remedy the same way. Requests
+//! carry `Authorization: Bearer <key>`; keys are stored as SHA-256 hashes ([`keys`]). The OpenAPI
+//! document is at `/api/v1/openapi.json` ([`openapi`]).
+
+pub mod keys;
+pub mod openapi;
+mod resources;
+
+use crate::startup::AppState;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use serde::Serialize;
+
+/// The one error shape of the API.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    /// HTTP status (not serialized).
+    #[serde(skip)]
+    pub status: StatusCode,
+    /// Machine-readable code (`not_found`, `invalid_request`, a WeChat errcode, …).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// What to do about it.
+    pub remedy: String,
+}
+
+impl ApiError {
+    /// An error with a status, code, message and remedy.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>, remedy: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            message: message.into(),
+            remedy: remedy.into(),
+        }
+    }
+
+    /// 404.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no such {what}"),
+            "Check the id or appid in the URL.",
+        )
+    }
+
+    /// 400.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            message,
+            "Fix the request as the message says; see /api/v1/openapi.json.",
+        )
+    }
+
+    /// 500, logged with its cause; the body says nothing internal.
+    pub fn unexpected(e: anyhow::Error) -> Self {
+        tracing::error!(error = %format!("{e:#}"), "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on our side",
+            "Try again; if it persists, see the service's logs.",
+        )
+    }
+
+    /// A WeChat call made on the request's behalf failed.
+    pub fn wechat(e: &fastreg_client::Error) -> Self {
+        let f = crate::failure::Failure::from_client(e);
+        Self::new(StatusCode::BAD_GATEWAY, &f.code, f.message, f.remedy)
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::unexpected(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self)).into_response()
+    }
+}
+
+/// The whole service's routes: API, callbacks, push receivers, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api-keys", post(keys::create))
+        .route("/authorizers", get(resources::list_authorizers))
+        .route("/authorizers/{appid}", get(resources::get_authorizer))
+        .route("/authorizations", post(resources::create_authorization))
+        .route("/authorizations/{id}", get(resources::get_authorization))
+        .route(
+            "/registrations",
+            post(resources::create_registration).get(resources::list_registrations),
+        )
+        .route("/registrations/{id}", get(resources::get_registration))
+        .route("/mini-programs/{appid}", get(resources::get_mini_program))
+        .route("/mini-programs/{appid}/setup", put(resources::attach_setup))
+        .route("/mini-programs/{appid}/nickname-audit", get(resources::nickname_audit))
+        .route(
+            "/mini-programs/{appid}/categories/catalog",
+            get(resources::category_catalog),
+        )
+        .route("/mini-programs/{appid}/rebind", post(resources::create_rebind))
+        .route("/rebind-tasks/{id}", get(resources::get_rebind))
+        .route("/jobs", get(resources::list_jobs))
+        .route("/jobs/{id}", get(resources::get_job))
+        .route("/audit-log", get(resources::audit_log))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), keys::require_key))
+        .route("/openapi.json", get(openapi::document));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(crate::telemetry::healthz))
+        .route("/metrics", get(crate::telemetry::metrics))
+        .route("/wechat/component/events", post(crate::event::component_events))
+        .route(
+            "/wechat/authorizers/{appid}/events",
+            post(crate::event::authorizer_events),
+        )
+        .route("/callback/authorize", get(crate::callback::authorize))
+        .route("/callback/fastregister", get(crate::callback::fastregister))
+        .route("/callback/rebind", get(crate::callback::rebind))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // The path only: queries carry `state`, tickets and codes.
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,376 @@
+//! Authorizing an Official Account (授权流程): the operator starts it (api_create_preauthcode →
+//! componentloginpage URL with a signed `state`), the admin scans and lands on
+//! `/callback/authorize` with `auth_code`, which is recorded once and exchanged by a job
+//! (api_query_auth: the refresh token is stored before anything else) — and the account becomes
+//! an `authorizers` row with its permission sets.
+//!
+//! WeChat also pushes `authorized` for every authorization: an account whose admin closed the
+//! page before the redirect is imported from the push's code; one already imported is only
+//! refreshed (the code is single use, and the callback's job may have spent it).
+
+use crate::callback::{CallbackError, Landing};
+use crate::failure::{Failure, is_retryable};
+use crate::job::{Job, Outcome};
+use crate::startup::{AppState, audit};
+use crate::store::{now_ms, record_history};
+use crate::{execute, fetch_all, fetch_optional};
+use anyhow::Context;
+use fastreg_protocol::{AppId, AuthorizationCode};
+use serde::{Deserialize, Serialize};
+
+/// The job kind that exchanges auth codes.
+pub const JOB: &str = "authorization";
+
+/// An authorization started by the operator.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Authorization {
+    /// Id.
+    pub id: String,
+    /// awaiting_admin | code_received | authorized | failed.
+    pub state: String,
+    /// The componentloginpage URL.
+    pub auth_url: String,
+    /// The account, once known.
+    pub authorizer_appid: Option<String>,
+    /// Why it failed (JSON).
+    pub failure: Option<String>,
+    /// Who started it.
+    pub created_by: String,
+    /// Created (unix ms).
+    pub created_at: i64,
+    /// Last change (unix ms).
+    pub updated_at: i64,
+}
+
+/// An account that authorized the component.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Authorizer {
+    /// appid.
+    pub appid: String,
+    /// official_account | mini_program | unknown.
+    pub kind: String,
+    /// authorized | unauthorized | refresh_rejected.
+    pub status: String,
+    /// Name.
+    pub nick_name: Option<String>,
+    /// Subject.
+    pub principal_name: Option<String>,
+    /// Permission set ids (JSON array).
+    pub func_info: String,
+    /// When its access token expires (unix ms).
+    pub access_expires_at: Option<i64>,
+    /// When the upkeep refreshes it next (unix ms).
+    pub next_refresh_at: Option<i64>,
+    /// Why it is flagged.
+    pub flag_reason: Option<String>,
+    /// When it authorized (unix ms).
+    pub authorized_at: Option<i64>,
+    /// Last change (unix ms).
+    pub updated_at: i64,
+}
+
+const AUTHORIZER_COLUMNS: &str = "appid, kind, status, nick_name, principal_name, func_info, access_expires_at, \
+     next_refresh_at, flag_reason, authorized_at, updated_at";
+
+/// Starts an authorization; `biz_appid` restricts it to one account.
+#[tracing::instrument(skip_all, err(Display))]
+pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> anyhow::Result<Authorization> {
+    let pre = state
+        .client
+        .create_pre_auth_code()
+        .await
+        .context("api_create_preauthcode failed")?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let redirect = crate::callback::redirect_uri(state, "authorize", &id);
+    let url = fastreg_protocol::page::component_login_page_url(
+        &state.settings.mp_base,
+        &state.component_appid,
+        pre.pre_auth_code.expose(),
+        &redirect,
+        None,
+        biz_appid,
+    )
+    .context("cannot build the componentloginpage URL")?;
+    let now = now_ms();
+    execute!(
+        &state.db,
+        "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)",
+        &id,
+        &url,
+        actor,
+        now
+    )
+    .context("cannot store the authorization")?;
+    record_history(&state.db, &format!("authorization:{id}"), None, "awaiting_admin", None).await?;
+    audit(state, actor, "authorization.start", &format!("authorization:{id}"), "").await;
+    get(state, &id).await?.context("the authorization vanished")
+}
+
+/// One authorization.
+pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Authorization>> {
+    fetch_optional!(
+        &state.db,
+        Authorization,
+        "SELECT id, state, auth_url, authorizer_appid, failure, created_by, created_at, updated_at FROM authorizations WHERE id = $1",
+        id
+    )
+    .context("cannot read an authorization")
+}
+
+/// Records the callback's `auth_code` once and queues its exchange.
+#[tracing::instrument(skip_all, fields(authorization = %id))]
+pub async fn record_code(state: &AppState, id: &str, code: &AuthorizationCode) -> Result<Landing, CallbackError> {
+    let sealed = state
+        .secrets
+        .seal_str(&format!("authorization_code:{id}"), code.as_str());
+    let mut tx = state.db.begin().await?;
+    let n = execute!(
+        &mut tx,
+        "UPDATE authorizations SET state = 'code_received', auth_code_sealed = $1, auth_code_digest = $4, updated_at = $2 WHERE id = $3 AND state = 'awaiting_admin'",
+        sealed,
+        now_ms(),
+        id,
+        code_digest(state, code)
+    )
+    .context("cannot record the auth code")?;
+    if n == 0 {
+        drop(tx);
+        let current = get(state, id).await?.ok_or(CallbackError::NotFound("authorization"))?;
+        return Ok(Landing::AlreadyRecorded(format!(
+            "This authorization was already received (it is {}).",
+            current.state
+        )));
+    }
+    record_history(
+        &mut tx,
+        &format!("authorization:{id}"),
+        Some("awaiting_admin"),
+        "code_received",
+        None,
+    )
+    .await?;
+    state
+        .queue
+        .enqueue(
+            &mut tx,
+            JOB,
+            &serde_json::json!({ "id": id }),
+            Some(&format!("authorization:{id}")),
+            now_ms(),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(Landing::Recorded(
+        "The authorization was received; you can close this page.".into(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    id: String,
+}
+
+/// Exchanges a recorded auth code.
+#[tracing::instrument(skip_all, fields(authorization))]
+pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
+    let Payload { id } = job.payload()?;
+    tracing::Span::current().record("authorization", id.as_str());
+    let row: Option<(String, Option<Vec<u8>>)> = fetch_optional!(
+        &state.db,
+        (String, Option<Vec<u8>>),
+        "SELECT state, auth_code_sealed FROM authorizations WHERE id = $1",
+        &id
+    )
+    .context("cannot read an authorization")?;
+    let Some((current, Some(sealed))) = row else {
+        return Ok(Outcome::Dead(format!("authorization {id} has no code")));
+    };
+    if current != "code_received" {
+        return Ok(Outcome::Done);
+    }
+    let code = state
+        .secrets
+        .open_str(&format!("authorization_code:{id}"), &sealed)
+        .context("cannot open the code")?;
+    let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
+    let (to, appid, failure) = match exchange(state, &code).await {
+        Ok(appid) => {
+            import(state, &appid).await?;
+            ("authorized", Some(appid.to_string()), None)
+        }
+        Err(e) if is_retryable(&e) && !e.is_outcome_unknown() => return Ok(Outcome::Retry(e.to_string())),
+        // The `authorized` push carries the same code; its job may be exchanging it right now.
+        Err(e @ fastreg_client::Error::Api { .. }) if job.attempts < 3 => return Ok(Outcome::Retry(e.to_string())),
+        Err(e) => {
+            let mut f = Failure::from_client(&e);
+            if e.is_outcome_unknown() {
+                f.remedy =
+                    "The `authorized` push WeChat sends will bring the account in; check GET /api/v1/authorizers."
+                        .into();
+            }
+            ("failed", None, Some(f))
+        }
+    };
+    let failure_json = failure.as_ref().map(serde_json::to_string).transpose()?;
+    let mut tx = state.db.begin().await?;
+    execute!(
+        &mut tx,
+        "UPDATE authorizations SET state = $1, authorizer_appid = $2, failure = $3, updated_at = $4 WHERE id = $5",
+        to,
+        appid.as_deref(),
+        failure_json.as_deref(),
+        now_ms(),
+        &id
+    )
+    .context("cannot finish the authorization")?;
+    record_history(
+        &mut tx,
+        &format!("authorization:{id}"),
+        Some("code_received"),
+        to,
+        appid.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Outcome::Done)
+}
+
+fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {
+    state.secrets.digest("authorization_code", code.as_str())
+}
+
+/// Exchanges an authorization code (api_query_auth; the client stores the refresh token before
+/// returning) and notes which account it was. A code another path already exchanged answers
+/// with that account instead of spending a call on a certain refusal.
+pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppId, fastreg_client::Error> {
+    let digest = code_digest(state, code);
+    let done =
+        |e: sqlx::Error| fastreg_client::Error::Store(fastreg_client::StoreError::with_source("code exchanges", e));
+    let known: Option<(String,)> = fetch_optional!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM code_exchanges WHERE digest = $1",
+        &digest
+    )
+    .map_err(done)?;
+    if let Some(appid) = known.and_then(|(a,)| AppId::parse(a).ok()) {
+        return Ok(appid);
+    }
+    match state.client.query_auth(code).await {
+        Ok(info) => {
+            execute!(
+                &state.db,
+                "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+                &digest,
+                info.authorizer_appid.as_str(),
+                now_ms()
+            )
+            .map_err(done)?;
+            Ok(info.authorizer_appid)
+        }
+        Err(e) => {
+            // Lost the race to the other path: it says which account the code was for.
+            let known: Option<(String,)> = fetch_optional!(
+                &state.db,
+                (String,),
+                "SELECT appid FROM code_exchanges WHERE digest = $1",
+                &digest
+            )
+            .map_err(done)?;
+            match known.and_then(|(a,)| AppId::parse(a).ok()) {
+                Some(appid) => Ok(appid),
+                None => Err(e),
+            }
+        }
+    }
+}
+
+/// Reads an authorizer's profile from WeChat into its `authorizers` row (after its refresh token
+/// was stored by query_auth or the list).
+pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
+    let info = state
+        .client
+        .authorizer_info(appid)
+        .await
+        .context("api_get_authorizer_info failed")?;
+    let is_mini_program = info.authorizer_info.mini_program_info.is_some();
+    let ids: Vec<u32> = info
+        .authorization_info
+        .func_info
+        .iter()
+        .map(|f| f.funcscope_category.id)
+        .collect();
+    let now = now_ms();
+    execute!(
+        &state.db,
+        "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at)
+         VALUES ($1, $2, 'authorized', $3, $4, $5, $6, $7, $7, $7)
+         ON CONFLICT (appid) DO UPDATE SET
+             kind = CASE WHEN authorizers.kind = 'mini_program' THEN 'mini_program' ELSE excluded.kind END,
+             status = 'authorized', flag_reason = NULL, nick_name = excluded.nick_name, principal_name = excluded.principal_name,
+             verify_type = excluded.verify_type, func_info = excluded.func_info,
+             authorized_at = COALESCE(authorizers.authorized_at, excluded.authorized_at), updated_at = excluded.updated_at",
+        appid.as_str(),
+        if is_mini_program { "unknown" } else { "official_account" },
+        &info.authorizer_info.nick_name,
+        &info.authorizer_info.principal_name,
+        info.authorizer_info.verify_type_info.as_ref().map(|v| v.id),
+        serde_json::to_string(&ids)?,
+        now
+    )
+    .context("cannot store the authorizer")?;
+    crate::upkeep::plan_refresh(state, appid).await?;
+    tracing::info!(%appid, official_account = !is_mini_program, "authorizer imported");
+    Ok(())
+}
+
+/// An `authorized` / `updateauthorized` push.
+pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &AuthorizationCode) -> anyhow::Result<()> {
+    let has_token = state.client.store().refresh_token(appid).await?.is_some();
+    let claimed: Option<(String,)> = fetch_optional!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM mini_programs WHERE appid = $1",
+        appid.as_str()
+    )
+    .context("cannot read mini programs")?;
+    if !has_token && claimed.is_none() {
+        // New to us: the code is how we get its refresh token (unless a registration's
+        // reconciliation takes it from the list first).
+        if let Err(e) = exchange(state, code).await
+            && state.client.store().refresh_token(appid).await?.is_none()
+        {
+            return Err(anyhow::Error::new(e).context("cannot exchange the pushed authorization code"));
+        }
+    }
+    if state.client.store().refresh_token(appid).await?.is_some() {
+        import(state, appid).await?;
+    }
+    Ok(())
+}
+
+/// An `unauthorized` push: the account withdrew; its tokens no longer work.
+pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
+    state.client.forget_authorizer(appid).await?;
+    execute!(
+        &state.db,
+        "UPDATE authorizers SET status = 'unauthorized', next_refresh_at = NULL, updated_at = $1 WHERE appid = $2",
+        now_ms(),
+        appid.as_str()
+    )
+    .context("cannot mark the authorizer unauthorized")?;
+    tracing::info!(%appid, "authorizer withdrew its authorization");
+    Ok(())
+}
+
+/// Authorizers, by appid.
+pub async fn authorizers(state: &AppState, limit: i64, offset: i64) -> anyhow::Result<Vec<Authorizer>> {
+    let sql = format!("SELECT {AUTHORIZER_COLUMNS} FROM authorizers ORDER BY appid LIMIT $1 OFFSET $2");
+    fetch_all!(&state.db, Authorizer, sql.as_str(), limit, offset).context("cannot list authorizers")
+}
+
+/// One authorizer.
+pub async fn authorizer(state: &AppState, appid: &str) -> anyhow::Result<Option<Authorizer>> {
+    let sql = format!("SELECT {AUTHORIZER_COLUMNS} FROM authorizers WHERE appid = $1");
+    fetch_optional!(&state.db, Authorizer, sql.as_str(), appid).context("cannot read an authorizer")
+}

@@ -1,0 +1,233 @@
+//! The pages WeChat sends an admin back to, and the signed `state` that ties each visit to one
+//! workflow.
+//!
+//! Every redirect_uri we hand WeChat carries `state=<payload>.<mac>`: the payload names the
+//! purpose (`authorize`, `fastregister`, `rebind`), the row id and an expiry, and the mac is
+//! HMAC-SHA256 under a key only the service has. The callback checks the mac and the expiry
+//! before anything else; then the workflow records what WeChat appended (`auth_code`, `ticket`,
+//! `taskid`) with a compare-and-set on the row's state, so a replayed callback, a second
+//! `ticket` for the same registration, or a forged `state` changes nothing (zero2prod's
+//! idempotency habit, applied to redirects).
+
+use crate::startup::AppState;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use std::collections::HashMap;
+
+type HmacSha256 = Hmac<sha2::Sha256>;
+
+/// Signs and checks `state` values.
+#[derive(Clone)]
+pub struct StateSigner {
+    key: [u8; 32],
+    ttl_secs: u64,
+}
+
+impl std::fmt::Debug for StateSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateSigner")
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a `state` was refused.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// Not ours, or altered.
+    #[error("the link is not valid (its signature does not match); start again from the console")]
+    Forged,
+    /// Ours, but too old.
+    #[error("the link has expired; start again from the console")]
+    Expired,
+    /// Ours, for another page.
+    #[error("the link belongs to another step")]
+    WrongPurpose,
+}
+
+impl StateSigner {
+    /// A signer with `key`; states live `ttl_secs`.
+    pub fn new(key: [u8; 32], ttl_secs: u64) -> Self {
+        StateSigner { key, ttl_secs }
+    }
+
+    fn mac(&self, payload: &str) -> HmacSha256 {
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.key).expect("HMAC accepts keys of any length");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    /// A state for `purpose` and row `id`, expiring after the configured lifetime.
+    pub fn sign(&self, purpose: &str, id: &str) -> String {
+        let exp = crate::store::now_ms() / 1000 + i64::try_from(self.ttl_secs).unwrap_or(i64::MAX / 2);
+        self.sign_until(purpose, id, exp)
+    }
+
+    fn sign_until(&self, purpose: &str, id: &str, exp_secs: i64) -> String {
+        let payload = format!("{purpose}|{id}|{exp_secs}");
+        let tag = self.mac(&payload).finalize().into_bytes();
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(tag))
+    }
+
+    /// The row id a state names, if the state is ours, unexpired and for `purpose`.
+    pub fn verify(&self, purpose: &str, state: &str) -> Result<String, StateError> {
+        let (payload_b64, tag_b64) = state.split_once('.').ok_or(StateError::Forged)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| StateError::Forged)?;
+        let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| StateError::Forged)?;
+        let payload = String::from_utf8(payload).map_err(|_| StateError::Forged)?;
+        self.mac(&payload).verify_slice(&tag).map_err(|_| StateError::Forged)?;
+        let mut parts = payload.split('|');
+        let (Some(p), Some(id), Some(exp), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(StateError::Forged);
+        };
+        let exp: i64 = exp.parse().map_err(|_| StateError::Forged)?;
+        if exp < crate::store::now_ms() / 1000 {
+            return Err(StateError::Expired);
+        }
+        if p != purpose {
+            return Err(StateError::WrongPurpose);
+        }
+        Ok(id.to_owned())
+    }
+}
+
+/// The redirect_uri of a purpose, with its signed state.
+pub fn redirect_uri(state: &AppState, purpose: &str, id: &str) -> String {
+    format!(
+        "{}/callback/{purpose}?state={}",
+        state.public_url,
+        state.states.sign(purpose, id)
+    )
+}
+
+/// What a callback did, shown to the admin's browser.
+pub enum Landing {
+    /// Recorded now.
+    Recorded(String),
+    /// Already recorded before (a replay): nothing changed.
+    AlreadyRecorded(String),
+}
+
+/// Errors of the callback pages.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    /// Bad or expired state.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// A required parameter is missing or malformed.
+    #[error("the link is missing `{0}` or it is malformed")]
+    Param(&'static str),
+    /// The row the state names does not exist.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// Anything else.
+    #[error("something went wrong on our side; try again in a minute")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl IntoResponse for CallbackError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            CallbackError::State(StateError::Expired) => StatusCode::GONE,
+            CallbackError::State(_) | CallbackError::Param(_) => StatusCode::BAD_REQUEST,
+            CallbackError::NotFound(_) => StatusCode::NOT_FOUND,
+            CallbackError::Unexpected(e) => {
+                tracing::error!(error = %format!("{e:#}"), "callback failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, page("Not recorded", &self.to_string())).into_response()
+    }
+}
+
+fn page(title: &str, text: &str) -> Html<String> {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{t} — fastreg</title>\
+         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1><p>{x}</p></body></html>",
+        t = esc(title),
+        x = esc(text)
+    ))
+}
+
+fn landing(l: Landing) -> Response {
+    match l {
+        Landing::Recorded(text) => (StatusCode::OK, page("Received", &text)).into_response(),
+        Landing::AlreadyRecorded(text) => (StatusCode::OK, page("Already received", &text)).into_response(),
+    }
+}
+
+fn state_of(q: &HashMap<String, String>) -> Result<&str, CallbackError> {
+    q.get("state")
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(CallbackError::Param("state"))
+}
+
+/// `GET /callback/authorize?state=…&auth_code=…&expires_in=…` (componentloginpage).
+#[tracing::instrument(skip_all, err(Display))]
+pub async fn authorize(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, CallbackError> {
+    let id = state.states.verify("authorize", state_of(&q)?)?;
+    let code = q
+        .get("auth_code")
+        .and_then(|c| fastreg_protocol::AuthorizationCode::parse(c.clone()).ok())
+        .ok_or(CallbackError::Param("auth_code"))?;
+    Ok(landing(crate::authorization::record_code(&state, &id, &code).await?))
+}
+
+/// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2).
+#[tracing::instrument(skip_all, err(Display))]
+pub async fn fastregister(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, CallbackError> {
+    let id = state.states.verify("fastregister", state_of(&q)?)?;
+    let ticket = q
+        .get("ticket")
+        .and_then(|t| fastreg_protocol::Ticket::parse(t.clone()).ok())
+        .ok_or(CallbackError::Param("ticket"))?;
+    Ok(landing(crate::registration::record_ticket(&state, &id, &ticket).await?))
+}
+
+/// `GET /callback/rebind?state=…&taskid=…` (componentrebindadmin, spec §7.2).
+#[tracing::instrument(skip_all, err(Display))]
+pub async fn rebind(
+    State(state): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, CallbackError> {
+    let id = state.states.verify("rebind", state_of(&q)?)?;
+    let taskid = q
+        .get("taskid")
+        .and_then(|t| fastreg_protocol::TaskId::parse(t.clone()).ok())
+        .ok_or(CallbackError::Param("taskid"))?;
+    Ok(landing(crate::rebind::record_taskid(&state, &id, &taskid).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_round_trips_and_refuses_tampering() {
+        let s = StateSigner::new([1; 32], 60);
+        let st = s.sign("fastregister", "reg-1");
+        assert_eq!(s.verify("fastregister", &st).unwrap(), "reg-1");
+        assert_eq!(s.verify("rebind", &st), Err(StateError::WrongPurpose));
+        let other = StateSigner::new([2; 32], 60);
+        assert_eq!(other.verify("fastregister", &st), Err(StateError::Forged));
+        // Swapping the id in the payload breaks the mac.
+        let (_, tag) = st.split_once('.').unwrap();
+        let forged = format!("{}.{tag}", URL_SAFE_NO_PAD.encode("fastregister|reg-2|9999999999"));
+        assert_eq!(s.verify("fastregister", &forged), Err(StateError::Forged));
+        assert_eq!(s.verify("fastregister", "garbage"), Err(StateError::Forged));
+        let expired = s.sign_until("fastregister", "reg-1", 1);
+        assert_eq!(s.verify("fastregister", &expired), Err(StateError::Expired));
+    }
+}

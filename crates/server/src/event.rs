@@ -1,0 +1,315 @@
+//! The event inbox: what WeChat pushes, received once and processed after the answer.
+//!
+//! `POST /wechat/component/events` (授权事件接收URL: verify tickets, authorized / unauthorized /
+//! updateauthorized) and `POST /wechat/authorizers/{appid}/events` (消息与事件接收URL: nickname
+//! and category audits). Each push is checked (`msg_signature` over the `Encrypt` element; a bad
+//! or missing signature answers 401 and stores nothing), decrypted, parsed, and inserted into
+//! `events` under the protocol's `event_id`, which is the same for every retry of one push, so a
+//! retried push is answered `success` and not processed twice. The decrypted XML is stored
+//! sealed (it carries the verify ticket and authorization codes). Processing runs as a job after
+//! the answer, except the verify ticket, which is written to the token store at once: it is the
+//! one thing every other call waits for.
+
+use crate::job::{Job, Outcome};
+use crate::startup::AppState;
+use crate::store::now_ms;
+use crate::{execute, fetch_optional};
+use anyhow::Context;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fastreg_protocol::AppId;
+use fastreg_protocol::crypto::CryptoError;
+use fastreg_protocol::event::{
+    AuditOutcome, AuthorizerEvent, ComponentEvent, parse_authorizer_event, parse_component_event,
+};
+use serde::Deserialize;
+
+/// The job kind that processes pushes.
+pub const JOB: &str = "event";
+
+/// The query WeChat adds to a push.
+#[derive(Debug, Deserialize)]
+pub struct PushQuery {
+    timestamp: Option<String>,
+    nonce: Option<String>,
+    msg_signature: Option<String>,
+}
+
+/// Errors of the push receiver.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// Missing or wrong signature: not from WeChat.
+    #[error("signature check failed")]
+    Unauthenticated,
+    /// Signed, but not a push we can read.
+    #[error("cannot read the push: {0}")]
+    Malformed(String),
+    /// Our side failed; WeChat will retry.
+    #[error("cannot store the push")]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl IntoResponse for ReceiveError {
+    fn into_response(self) -> Response {
+        match &self {
+            ReceiveError::Unauthenticated => (StatusCode::UNAUTHORIZED, "signature check failed").into_response(),
+            ReceiveError::Malformed(_) => (StatusCode::BAD_REQUEST, self.to_string()).into_response(),
+            ReceiveError::Unexpected(e) => {
+                tracing::error!(error = %format!("{e:#}"), "cannot store a push");
+                (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
+            }
+        }
+    }
+}
+
+fn open(state: &AppState, q: &PushQuery, body: &str) -> Result<String, ReceiveError> {
+    let (Some(ts), Some(nonce), Some(sig)) = (&q.timestamp, &q.nonce, &q.msg_signature) else {
+        return Err(ReceiveError::Unauthenticated);
+    };
+    match state.crypt.open(sig, ts, nonce, body) {
+        Ok(d) => Ok(d.message),
+        Err(CryptoError::BadSignature) => Err(ReceiveError::Unauthenticated),
+        Err(e) => {
+            // An envelope without <Encrypt> cannot have been signed by WeChat either.
+            Err(ReceiveError::Malformed(e.to_string()))
+        }
+    }
+}
+
+/// Stores a push once; returns its row id if it is new.
+async fn store(
+    state: &AppState,
+    event_id: &str,
+    source: &str,
+    kind: &str,
+    subject: Option<&str>,
+    xml: &str,
+    processed: bool,
+) -> anyhow::Result<Option<i64>> {
+    let sealed = state.secrets.seal_str(&format!("event:{event_id}"), xml);
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    let row: Option<(i64,)> = fetch_optional!(
+        &mut tx,
+        (i64,),
+        "INSERT INTO events (event_id, source, kind, subject, payload_sealed, received_at, processed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (event_id) DO NOTHING RETURNING id",
+        event_id,
+        source,
+        kind,
+        subject,
+        sealed,
+        now,
+        processed.then_some(now)
+    )
+    .context("cannot store a push")?;
+    if let Some((id,)) = row
+        && !processed
+    {
+        state
+            .queue
+            .enqueue(&mut tx, JOB, &serde_json::json!({ "id": id }), None, now)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// `POST /wechat/component/events`.
+#[tracing::instrument(skip_all, fields(info_type))]
+pub async fn component_events(
+    State(state): State<AppState>,
+    Query(q): Query<PushQuery>,
+    body: String,
+) -> Result<&'static str, ReceiveError> {
+    let xml = match open(&state, &q, &body) {
+        Ok(xml) => xml,
+        Err(e) => {
+            state.metrics.event_received("component", "refused");
+            tracing::warn!(reason = %e, "push refused");
+            return Err(e);
+        }
+    };
+    let event = parse_component_event(&xml).map_err(|e| ReceiveError::Malformed(e.to_string()))?;
+    tracing::Span::current().record("info_type", event.info_type());
+    let subject = match &event {
+        ComponentEvent::Authorized { authorizer_appid, .. }
+        | ComponentEvent::UpdateAuthorized { authorizer_appid, .. }
+        | ComponentEvent::Unauthorized { authorizer_appid, .. } => Some(authorizer_appid.as_str().to_owned()),
+        _ => None,
+    };
+    let is_ticket = matches!(event, ComponentEvent::VerifyTicket { .. });
+    if let ComponentEvent::VerifyTicket { ticket, .. } = &event {
+        state
+            .client
+            .put_verify_ticket(ticket)
+            .await
+            .context("cannot store the verify ticket")?;
+    }
+    let new = store(
+        &state,
+        &event.event_id(),
+        "component",
+        event.info_type(),
+        subject.as_deref(),
+        &xml,
+        is_ticket,
+    )
+    .await?;
+    state
+        .metrics
+        .event_received("component", if new.is_some() { "stored" } else { "duplicate" });
+    tracing::info!(
+        duplicate = new.is_none(),
+        authorizer = subject.as_deref().unwrap_or(""),
+        "push received"
+    );
+    Ok("success")
+}
+
+/// `POST /wechat/authorizers/{appid}/events`.
+#[tracing::instrument(skip_all, fields(appid = %appid, event))]
+pub async fn authorizer_events(
+    State(state): State<AppState>,
+    Path(appid): Path<String>,
+    Query(q): Query<PushQuery>,
+    body: String,
+) -> Result<&'static str, ReceiveError> {
+    let xml = match open(&state, &q, &body) {
+        Ok(xml) => xml,
+        Err(e) => {
+            state.metrics.event_received("authorizer", "refused");
+            tracing::warn!(reason = %e, "push refused");
+            return Err(e);
+        }
+    };
+    let appid = AppId::parse(appid).map_err(|e| ReceiveError::Malformed(e.to_string()))?;
+    let event = match parse_authorizer_event(&xml) {
+        Ok(e) => e,
+        // A user message (not an event) to the Mini Program: nothing for us to do.
+        Err(fastreg_protocol::event::EventError::NotAnEvent { .. }) => return Ok("success"),
+        Err(e) => return Err(ReceiveError::Malformed(e.to_string())),
+    };
+    tracing::Span::current().record("event", event.event());
+    let event_id = format!("{}:{appid}", event.event_id());
+    let new = store(
+        &state,
+        &event_id,
+        &format!("authorizer:{appid}"),
+        event.event(),
+        Some(appid.as_str()),
+        &xml,
+        false,
+    )
+    .await?;
+    state
+        .metrics
+        .event_received("authorizer", if new.is_some() { "stored" } else { "duplicate" });
+    tracing::info!(duplicate = new.is_none(), "push received");
+    Ok("success")
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    id: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredPush {
+    event_id: String,
+    source: String,
+    subject: Option<String>,
+    payload_sealed: Vec<u8>,
+    processed_at: Option<i64>,
+}
+
+/// Processes one stored push.
+#[tracing::instrument(skip_all, fields(event_row))]
+pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
+    let Payload { id } = job.payload()?;
+    tracing::Span::current().record("event_row", id);
+    let row: Option<StoredPush> = fetch_optional!(
+        &state.db,
+        StoredPush,
+        "SELECT event_id, source, subject, payload_sealed, processed_at FROM events WHERE id = $1",
+        id
+    )
+    .context("cannot read a push")?;
+    let Some(push) = row else {
+        return Ok(Outcome::Dead(format!("push {id} does not exist")));
+    };
+    if push.processed_at.is_some() {
+        return Ok(Outcome::Done);
+    }
+    let xml = state
+        .secrets
+        .open_str(&format!("event:{}", push.event_id), &push.payload_sealed)
+        .context("cannot open a stored push")?;
+    let result = if push.source == "component" {
+        process_component(state, parse_component_event(&xml)?).await
+    } else {
+        let appid = push.subject.unwrap_or_default();
+        process_authorizer(state, &appid, parse_authorizer_event(&xml)?).await
+    };
+    match result {
+        Ok(()) => {
+            execute!(
+                &state.db,
+                "UPDATE events SET processed_at = $1, error = NULL WHERE id = $2",
+                now_ms(),
+                id
+            )
+            .context("cannot mark a push processed")?;
+            Ok(Outcome::Done)
+        }
+        Err(e) => {
+            let text = format!("{e:#}");
+            execute!(&state.db, "UPDATE events SET error = $1 WHERE id = $2", &text, id)
+                .context("cannot note a push's error")?;
+            Ok(Outcome::Retry(text))
+        }
+    }
+}
+
+async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::Result<()> {
+    match event {
+        ComponentEvent::VerifyTicket { ticket, .. } => {
+            state.client.put_verify_ticket(&ticket).await?;
+        }
+        ComponentEvent::Authorized {
+            authorizer_appid,
+            authorization_code,
+            ..
+        }
+        | ComponentEvent::UpdateAuthorized {
+            authorizer_appid,
+            authorization_code,
+            ..
+        } => {
+            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code).await?;
+            crate::registration::wake_reconciling(state).await?;
+        }
+        ComponentEvent::Unauthorized { authorizer_appid, .. } => {
+            crate::authorization::unauthorized_pushed(state, &authorizer_appid).await?;
+        }
+        ComponentEvent::Unknown { info_type, .. } => {
+            tracing::info!(%info_type, "push of a kind we do not act on");
+        }
+    }
+    Ok(())
+}
+
+async fn process_authorizer(state: &AppState, appid: &str, event: AuthorizerEvent) -> anyhow::Result<()> {
+    match event {
+        AuthorizerEvent::NicknameAudit { ret, reason, .. } => {
+            crate::setup::nickname_audit_pushed(state, appid, ret == AuditOutcome::Approved, &reason).await
+        }
+        AuthorizerEvent::CategoryAudit { .. } => crate::setup::category_audit_pushed(state, appid).await,
+        AuthorizerEvent::Unknown { event, .. } => {
+            tracing::info!(%event, "authorizer push of a kind we do not act on");
+            Ok(())
+        }
+    }
+}

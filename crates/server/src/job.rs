@@ -1,0 +1,290 @@
+//! The durable job queue, in the same database as everything else (zero2prod's
+//! `issue_delivery_worker` shape).
+//!
+//! A job is a row: `kind`, a JSON `payload`, a `status` (queued → running → succeeded, or back to
+//! queued with a backoff, or dead after `max_attempts`), the time it may run, its attempts and its
+//! last error, all visible through `GET /api/v1/jobs`.
+//!
+//! **Claiming.** One `UPDATE … WHERE id = (SELECT … LIMIT 1) RETURNING …` statement moves a due
+//! job to `running` under a fresh claim token with a lease. On PostgreSQL the inner `SELECT` is
+//! `FOR UPDATE SKIP LOCKED`, so instances claiming at once each get a different row and never
+//! wait on one another; on SQLite the statement runs under the database's single write lock, which
+//! serializes claims just as soundly. A running job whose lease ran out (its instance died) is
+//! due again. Every later write about the job names the claim token, so a worker that lost its
+//! lease cannot overwrite what the new holder did.
+//!
+//! **Exactly once** is the workflows' business, not the queue's: a job may run again after a
+//! crash, so each step persists its result before the next and checks the stored state first
+//! (see [`crate::registration`]).
+//!
+//! `dedupe_key` keeps at most one live (queued or running) job per key: enqueueing a duplicate
+//! does nothing, and the key is released when the job finishes.
+
+use crate::store::{AsExec, Backend, Db, now_ms};
+use crate::{execute, fetch_all, fetch_optional};
+use anyhow::Context;
+use serde::Serialize;
+use std::time::Duration;
+
+/// A claimed job.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Job {
+    /// Row id.
+    pub id: i64,
+    /// What to do (`registration`, `event`, …).
+    pub kind: String,
+    /// Its parameters, JSON.
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+    /// Attempts allowed.
+    pub max_attempts: i64,
+    /// The claim token (fences later writes).
+    pub locked_by: String,
+}
+
+impl Job {
+    /// The payload, decoded.
+    pub fn payload<T: serde::de::DeserializeOwned>(&self) -> anyhow::Result<T> {
+        serde_json::from_str(&self.payload)
+            .with_context(|| format!("job {} ({}) has a malformed payload", self.id, self.kind))
+    }
+}
+
+/// A job as the API shows it.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct JobView {
+    /// Row id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Payload, JSON text.
+    pub payload: String,
+    /// queued | running | succeeded | dead.
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Attempts allowed.
+    pub max_attempts: i64,
+    /// When it may run next (unix ms).
+    pub run_at: i64,
+    /// The last failure, if any.
+    pub last_error: Option<String>,
+    /// Created (unix ms).
+    pub created_at: i64,
+    /// Last change (unix ms).
+    pub updated_at: i64,
+}
+
+/// What became of one run of a job.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Finished.
+    Done,
+    /// Not finished, nothing failed: run again at this time (polling an audit, waiting for a
+    /// push). Attempts start over.
+    WaitUntil(i64),
+    /// Failed in a way that may pass: retry with backoff, dead after `max_attempts`.
+    Retry(String),
+    /// Failed for good; the workflow has recorded why.
+    Dead(String),
+}
+
+/// The queue.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    db: Db,
+    instance: String,
+    lease: Duration,
+    max_attempts: u32,
+}
+
+impl Queue {
+    /// A queue on `db`; `instance` names this process in claim tokens.
+    pub fn new(db: Db, instance: String, lease: Duration, max_attempts: u32) -> Self {
+        Queue {
+            db,
+            instance,
+            lease,
+            max_attempts,
+        }
+    }
+
+    /// Adds a job due at `run_at` (unix ms). With a `dedupe_key`, does nothing if a live job has
+    /// that key. Returns the new job's id, if one was added.
+    pub async fn enqueue(
+        &self,
+        target: impl AsExec,
+        kind: &str,
+        payload: &serde_json::Value,
+        dedupe_key: Option<&str>,
+        run_at: i64,
+    ) -> anyhow::Result<Option<i64>> {
+        let now = now_ms();
+        let row: Option<(i64,)> = fetch_optional!(
+            target,
+            (i64,),
+            "INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
+             VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)
+             ON CONFLICT (dedupe_key) DO NOTHING
+             RETURNING id",
+            kind,
+            payload.to_string(),
+            dedupe_key,
+            i64::from(self.max_attempts),
+            run_at,
+            now
+        )
+        .context("cannot enqueue a job")?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Makes the live job with `dedupe_key` due now, or adds one: how a push wakes a workflow
+    /// that was waiting to poll.
+    pub async fn wake(&self, kind: &str, payload: &serde_json::Value, dedupe_key: &str) -> anyhow::Result<()> {
+        let now = now_ms();
+        execute!(
+            &self.db,
+            "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
+            now,
+            dedupe_key
+        )
+        .context("cannot wake a job")?;
+        self.enqueue(&self.db, kind, payload, Some(dedupe_key), now).await?;
+        Ok(())
+    }
+
+    /// Claims one job due by `due_by` (unix ms; normally now), if any.
+    pub async fn claim(&self, due_by: i64) -> anyhow::Result<Option<Job>> {
+        let now = now_ms();
+        let token = format!("{}:{}", self.instance, uuid::Uuid::new_v4().simple());
+        let lease_until = now + self.lease_ms();
+        let lock = match self.db.backend() {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+             WHERE id = (
+                SELECT id FROM jobs
+                WHERE (status = 'queued' AND run_at <= $4) OR (status = 'running' AND locked_until < $3)
+                ORDER BY run_at, id
+                LIMIT 1
+                {lock})
+             RETURNING id, kind, payload, attempts, max_attempts, locked_by"
+        );
+        fetch_optional!(&self.db, Job, sql.as_str(), &token, lease_until, now, due_by).context("cannot claim a job")
+    }
+
+    /// Extends the lease of a job still held; false if the claim was lost.
+    pub async fn heartbeat(&self, job: &Job) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let n = execute!(
+            &self.db,
+            "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+            now + self.lease_ms(),
+            job.id,
+            &job.locked_by
+        )
+        .context("cannot extend a job's lease")?;
+        Ok(n == 1)
+    }
+
+    /// Records the outcome of a run. Returns false if the claim had been lost meanwhile.
+    pub async fn finish(&self, job: &Job, outcome: &Outcome) -> anyhow::Result<bool> {
+        let now = now_ms();
+        let n = match outcome {
+            Outcome::Done => execute!(
+                &self.db,
+                "UPDATE jobs SET status = 'succeeded', dedupe_key = NULL, locked_by = NULL, locked_until = NULL, updated_at = $1
+                 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+                now,
+                job.id,
+                &job.locked_by
+            ),
+            Outcome::WaitUntil(at) => execute!(
+                &self.db,
+                "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, locked_by = NULL, locked_until = NULL, updated_at = $2
+                 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+                *at,
+                now,
+                job.id,
+                &job.locked_by
+            ),
+            Outcome::Retry(error) if job.attempts < job.max_attempts => execute!(
+                &self.db,
+                "UPDATE jobs SET status = 'queued', run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3
+                 WHERE id = $4 AND locked_by = $5 AND status = 'running'",
+                now + backoff(job.attempts).as_millis() as i64,
+                error,
+                now,
+                job.id,
+                &job.locked_by
+            ),
+            Outcome::Retry(error) | Outcome::Dead(error) => execute!(
+                &self.db,
+                "UPDATE jobs SET status = 'dead', dedupe_key = NULL, last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2
+                 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
+                error,
+                now,
+                job.id,
+                &job.locked_by
+            ),
+        }
+        .context("cannot record a job's outcome")?;
+        Ok(n == 1)
+    }
+
+    /// Jobs, newest first, optionally of one status.
+    pub async fn list(&self, status: Option<&str>, limit: i64) -> anyhow::Result<Vec<JobView>> {
+        fetch_all!(
+            &self.db,
+            JobView,
+            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at
+             FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+            status,
+            limit
+        )
+        .context("cannot list jobs")
+    }
+
+    /// One job.
+    pub async fn get(&self, id: i64) -> anyhow::Result<Option<JobView>> {
+        fetch_optional!(
+            &self.db,
+            JobView,
+            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at FROM jobs WHERE id = $1",
+            id
+        )
+        .context("cannot read a job")
+    }
+
+    /// How many jobs are in each status (for `/metrics`).
+    pub async fn counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
+        fetch_all!(
+            &self.db,
+            (String, i64),
+            "SELECT status, COUNT(*) FROM jobs GROUP BY status"
+        )
+        .context("cannot count jobs")
+    }
+
+    fn lease_ms(&self) -> i64 {
+        i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX / 4)
+    }
+
+    /// The lease length (workers heartbeat at a third of it).
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+}
+
+/// Exponential backoff with jitter: about 2 s, 4 s, 8 s, … capped at 10 minutes.
+pub fn backoff(attempts: i64) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 16) - 1).unwrap_or(0);
+    let base = Duration::from_secs(2)
+        .saturating_mul(1u32 << exp)
+        .min(Duration::from_secs(600));
+    let jitter = base.mul_f64(rand::random::<f64>() * 0.25);
+    base + jitter
+}

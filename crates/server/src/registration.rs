@@ -1,0 +1,893 @@
+//! The fast-register workflow (spec §1): from the operator's start to a registered Mini Program
+//! whose refresh token is safe in the database.
+//!
+//! ```text
+//! awaiting_admin ──callback(ticket), once──▶ ticket_received ──▶ submitting ──fastregister──▶ code_received
+//!                                                                 │   │                          │ query_auth
+//!                                              lost answer/crash  │   └─spec error──▶ failed     ▼
+//!                                                                 ▼                          registered ──▶ setup
+//!                                                          outcome_unknown ──reconcile──────────▲
+//! ```
+//!
+//! Each arrow is one run of the registration's job and is persisted before the next: `submitting`
+//! is written *before* fastregister is called, so a run that finds a registration in
+//! `submitting` knows the call may have been made and never makes it again — it reconciles
+//! instead, from the `authorized` push WeChat sends for the new Mini Program or from
+//! api_get_authorizer_list (the spec's ticket is single use: a second call could only answer
+//! 61058). The appid and authorization_code are written before query_auth, and query_auth's
+//! refresh token is written (by the client, through [`crate::token_store`]) before the
+//! registration becomes `registered`; a crash after the exchange finds the refresh token stored
+//! and goes on, and a code lost with its answer is replaced by the refresh token the authorizer
+//! list carries.
+
+use crate::callback::{CallbackError, Landing};
+use crate::failure::{Failure, is_retryable};
+use crate::job::{Job, Outcome};
+use crate::startup::{AppState, audit};
+use crate::store::{AsExec, Tx, now_ms, record_history};
+use crate::{execute, fetch_all, fetch_optional};
+use anyhow::Context;
+use fastreg_client::Error as ClientError;
+use fastreg_protocol::{AppId, AuthorizationCode, Ticket};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// The job kind that drives registrations.
+pub const JOB: &str = "registration";
+
+/// Waiting for the Official Account's admin to confirm on the fastregisterauth page.
+pub const AWAITING_ADMIN: &str = "awaiting_admin";
+/// The callback brought a ticket.
+pub const TICKET_RECEIVED: &str = "ticket_received";
+/// fastregister is being (or may have been) called.
+pub const SUBMITTING: &str = "submitting";
+/// fastregister's answer was lost; reconciling.
+pub const OUTCOME_UNKNOWN: &str = "outcome_unknown";
+/// fastregister answered; appid and authorization_code stored.
+pub const CODE_RECEIVED: &str = "code_received";
+/// The Mini Program exists and its refresh token is stored.
+pub const REGISTERED: &str = "registered";
+/// Stopped; see `failure`.
+pub const FAILED: &str = "failed";
+
+/// A registration as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Registration {
+    /// Id.
+    pub id: String,
+    /// The Official Account whose entity is reused.
+    pub oa_appid: String,
+    /// 1 if the account's WeChat verification is reused.
+    pub copy_wx_verify: i64,
+    /// Workflow state.
+    pub state: String,
+    /// The fastregisterauth URL to send the admin to.
+    pub auth_url: String,
+    /// When fastregister was (about to be) called (unix ms).
+    pub submitted_at: Option<i64>,
+    /// The new Mini Program.
+    pub mini_program_appid: Option<String>,
+    /// fastregister's is_wx_verify_succ.
+    pub is_wx_verify_succ: Option<i64>,
+    /// fastregister's is_link_succ.
+    pub is_link_succ: Option<i64>,
+    /// Why it failed (JSON of [`Failure`]).
+    pub failure: Option<String>,
+    /// What the operator should know (a reconciled answer, a forced choice).
+    pub note: Option<String>,
+    /// The setup plan to run once registered (JSON).
+    pub setup_plan: Option<String>,
+    /// Who started it.
+    pub created_by: String,
+    /// Created (unix ms).
+    pub created_at: i64,
+    /// Last change (unix ms).
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, oa_appid, copy_wx_verify, state, auth_url, submitted_at, mini_program_appid, is_wx_verify_succ, \
+     is_link_succ, failure, note, setup_plan, created_by, created_at, updated_at";
+
+impl Registration {
+    /// The failure, decoded.
+    pub fn failure(&self) -> Option<Failure> {
+        self.failure.as_deref().and_then(|f| serde_json::from_str(f).ok())
+    }
+
+    fn subject(&self) -> String {
+        format!("registration:{}", self.id)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    id: String,
+}
+
+/// Why a registration could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The Official Account has not authorized the component (or withdrew it).
+    #[error("{0} has not authorized this platform; authorize it first (POST /api/v1/authorizations)")]
+    NotAuthorized(String),
+    /// Another registration of the account is under way (spec rule 3 / 61057).
+    #[error("registration {0} of this account is still under way; finish or wait for it first")]
+    InProgress(String),
+    /// A bad argument.
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Starts a registration for an authorized Official Account and returns it, with the URL to
+/// send the account's admin to.
+///
+/// `copy_wx_verify`: `None` reuses the account's verification (the usual wish); `Some(false)` is
+/// overridden for government, media and other-organization accounts, which must reuse it (61056).
+#[tracing::instrument(skip_all, fields(oa = %oa_appid), err(Display))]
+pub async fn start(
+    state: &AppState,
+    oa_appid: &AppId,
+    copy_wx_verify: Option<bool>,
+    setup_plan: Option<crate::setup::SetupPlan>,
+    actor: &str,
+) -> Result<Registration, StartError> {
+    let authorizer: Option<(String, Option<Vec<u8>>)> = fetch_optional!(
+        &state.db,
+        (String, Option<Vec<u8>>),
+        "SELECT status, refresh_token_sealed FROM authorizers WHERE appid = $1",
+        oa_appid.as_str()
+    )
+    .context("cannot read the authorizer")?;
+    match authorizer {
+        Some((status, Some(_))) if status == "authorized" => {}
+        _ => return Err(StartError::NotAuthorized(oa_appid.to_string())),
+    }
+    let ttl_ms = i64::try_from(state.settings.state_ttl_secs).unwrap_or(i64::MAX / 4_000) * 1000;
+    let busy: Option<(String,)> = fetch_optional!(
+        &state.db,
+        (String,),
+        "SELECT id FROM registrations WHERE oa_appid = $1
+           AND (state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received')
+                OR (state = 'awaiting_admin' AND created_at > $2))
+         LIMIT 1",
+        oa_appid.as_str(),
+        now_ms() - ttl_ms
+    )
+    .context("cannot look for registrations under way")?;
+    if let Some((id,)) = busy {
+        return Err(StartError::InProgress(id));
+    }
+
+    let mut note = None;
+    let copy = match copy_wx_verify {
+        None | Some(true) => true,
+        Some(false) => match state.client.account_basic_info(oa_appid).await {
+            // principal_type 2 media, 3 government, 4 other organization must reuse (61056).
+            Ok(info) if matches!(info.principal_type, 2..=4) => {
+                note = Some("copy_wx_verify forced to 1: government, media and other organizations must reuse the account's verification (61056)".to_owned());
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the account's subject type; keeping copy_wx_verify=0 as asked");
+                false
+            }
+        },
+    };
+    let plan = match setup_plan {
+        Some(plan) => Some(
+            crate::setup::store_plan(state, plan)
+                .await
+                .map_err(|e| StartError::Invalid(e.to_string()))?,
+        ),
+        None => None,
+    };
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let redirect = crate::callback::redirect_uri(state, "fastregister", &id);
+    let url = fastreg_protocol::page::fast_register_auth_url(
+        &state.settings.mp_base,
+        &state.component_appid,
+        oa_appid,
+        copy,
+        &redirect,
+    )
+    .map_err(|e| StartError::Invalid(format!("cannot build the fastregisterauth URL: {e}")))?;
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    execute!(
+        &mut tx,
+        "INSERT INTO registrations (id, oa_appid, copy_wx_verify, state, auth_url, note, setup_plan, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, 'awaiting_admin', $4, $5, $6, $7, $8, $8)",
+        &id,
+        oa_appid.as_str(),
+        i64::from(copy),
+        &url,
+        note.as_deref(),
+        plan.as_deref(),
+        actor,
+        now
+    )
+    .context("cannot store the registration")?;
+    record_history(
+        &mut tx,
+        &format!("registration:{id}"),
+        None,
+        AWAITING_ADMIN,
+        note.as_deref(),
+    )
+    .await?;
+    tx.commit().await?;
+    audit(
+        state,
+        actor,
+        "registration.start",
+        &format!("registration:{id}"),
+        oa_appid.as_str(),
+    )
+    .await;
+    state.metrics.registration_started();
+    tracing::info!(registration = %id, copy_wx_verify = copy, "registration started");
+    get(state, &id)
+        .await?
+        .ok_or_else(|| StartError::Unexpected(anyhow::anyhow!("the registration vanished")))
+}
+
+/// One registration.
+pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Registration>> {
+    let sql = format!("SELECT {COLUMNS} FROM registrations WHERE id = $1");
+    fetch_optional!(&state.db, Registration, sql.as_str(), id).context("cannot read a registration")
+}
+
+/// Registrations, newest first.
+pub async fn list(state: &AppState, oa_appid: Option<&str>, limit: i64) -> anyhow::Result<Vec<Registration>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM registrations WHERE ($1 IS NULL OR oa_appid = $1) ORDER BY created_at DESC, id LIMIT $2"
+    );
+    fetch_all!(&state.db, Registration, sql.as_str(), oa_appid, limit).context("cannot list registrations")
+}
+
+/// Records the `ticket` of the fastregisterauth callback, once: only a registration still
+/// awaiting its admin takes it, and the job that calls fastregister is queued in the same
+/// transaction. A replay (or a second ticket) finds the state moved on and changes nothing.
+#[tracing::instrument(skip_all, fields(registration = %id))]
+pub async fn record_ticket(state: &AppState, id: &str, ticket: &Ticket) -> Result<Landing, CallbackError> {
+    let sealed = state
+        .secrets
+        .seal_str(&format!("registration_ticket:{id}"), ticket.as_str());
+    let digest = state.secrets.digest("ticket", ticket.as_str());
+    let mut tx = state.db.begin().await?;
+    let updated = execute!(
+        &mut tx,
+        "UPDATE registrations SET state = 'ticket_received', ticket_sealed = $1, ticket_digest = $2, updated_at = $3
+         WHERE id = $4 AND state = 'awaiting_admin'",
+        sealed,
+        &digest,
+        now_ms(),
+        id
+    );
+    let updated = match updated {
+        Ok(n) => n,
+        // The same ticket already belongs to another registration: a replay across rows.
+        Err(e) if crate::store::is_unique_violation(&e) => 0,
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot record the ticket").into()),
+    };
+    if updated == 0 {
+        drop(tx);
+        let current = get(state, id).await?.ok_or(CallbackError::NotFound("registration"))?;
+        tracing::info!(state = %current.state, "ticket callback replayed or late; nothing changed");
+        return Ok(Landing::AlreadyRecorded(format!(
+            "This registration already has its confirmation (it is {}); nothing was changed.",
+            current.state
+        )));
+    }
+    record_history(
+        &mut tx,
+        &format!("registration:{id}"),
+        Some(AWAITING_ADMIN),
+        TICKET_RECEIVED,
+        Some("the admin confirmed"),
+    )
+    .await?;
+    enqueue(state, &mut tx, id, now_ms()).await?;
+    tx.commit().await?;
+    tracing::info!("ticket recorded; fastregister queued");
+    Ok(Landing::Recorded(
+        "The admin's confirmation was received. The Mini Program is being registered; you can close this page.".into(),
+    ))
+}
+
+async fn enqueue(state: &AppState, target: impl AsExec, id: &str, at: i64) -> anyhow::Result<()> {
+    state
+        .queue
+        .enqueue(
+            target,
+            JOB,
+            &serde_json::json!({ "id": id }),
+            Some(&format!("registration:{id}")),
+            at,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Wakes every registration that is reconciling a lost answer (an `authorized` push arrived).
+pub async fn wake_reconciling(state: &AppState) -> anyhow::Result<()> {
+    let ids: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT id FROM registrations WHERE state IN ('outcome_unknown', 'submitting')"
+    )
+    .context("cannot list reconciling registrations")?;
+    for (id,) in ids {
+        state
+            .queue
+            .wake(JOB, &serde_json::json!({ "id": id }), &format!("registration:{id}"))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Moves `reg` from `from` to `to` if it is still in `from`, with a note; false if it had moved.
+async fn transition(
+    target: &mut Tx,
+    reg: &Registration,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+    failure: Option<&Failure>,
+) -> anyhow::Result<bool> {
+    let failure = failure.map(serde_json::to_string).transpose()?;
+    let n = execute!(
+        &mut *target,
+        "UPDATE registrations SET state = $1, failure = COALESCE($2, failure), updated_at = $3
+         WHERE id = $4 AND state = $5",
+        to,
+        failure.as_deref(),
+        now_ms(),
+        &reg.id,
+        from
+    )
+    .context("cannot change a registration's state")?;
+    // Notes of routine steps go to the history; `note` keeps what the operator must know.
+    if n == 1 {
+        record_history(
+            &mut *target,
+            &reg.subject(),
+            Some(from),
+            to,
+            note.or(failure.as_deref()),
+        )
+        .await?;
+    }
+    Ok(n == 1)
+}
+
+async fn transition_now(
+    state: &AppState,
+    reg: &Registration,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+    failure: Option<&Failure>,
+) -> anyhow::Result<bool> {
+    let mut tx = state.db.begin().await?;
+    let moved = transition(&mut tx, reg, from, to, note, failure).await?;
+    if moved && to == FAILED {
+        crate::webhook::enqueue(
+            state,
+            &mut tx,
+            "registration.failed",
+            serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "failure": failure }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if moved && to == FAILED {
+        state.metrics.registration_finished(FAILED);
+        tracing::warn!(registration = %reg.id, code = failure.map(|f| f.code.as_str()).unwrap_or(""), "registration failed");
+    }
+    Ok(moved)
+}
+
+/// Runs one step of a registration.
+#[tracing::instrument(skip_all, fields(registration))]
+pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
+    let Payload { id } = job.payload()?;
+    tracing::Span::current().record("registration", id.as_str());
+    let Some(reg) = get(state, &id).await? else {
+        return Ok(Outcome::Dead(format!("registration {id} does not exist")));
+    };
+    let now = now_ms();
+    match reg.state.as_str() {
+        TICKET_RECEIVED => submit(state, &reg).await,
+        SUBMITTING => {
+            // Only a run that died between writing `submitting` and recording fastregister's
+            // answer leaves this state behind: the call may have been applied.
+            transition_now(
+                state,
+                &reg,
+                SUBMITTING,
+                OUTCOME_UNKNOWN,
+                Some("the service stopped while fastregister was in flight; finding out whether WeChat applied it (fastregister is not called again)"),
+                None,
+            )
+            .await?;
+            Ok(Outcome::WaitUntil(now))
+        }
+        OUTCOME_UNKNOWN => reconcile(state, &reg).await,
+        CODE_RECEIVED => exchange(state, &reg).await,
+        REGISTERED => Ok(Outcome::Done),
+        _ => Ok(Outcome::Done),
+    }
+}
+
+/// ticket_received → submitting → fastregister → code_received | outcome_unknown | failed.
+async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
+    let sealed: Option<(Option<Vec<u8>>,)> = fetch_optional!(
+        &state.db,
+        (Option<Vec<u8>>,),
+        "SELECT ticket_sealed FROM registrations WHERE id = $1",
+        &reg.id
+    )
+    .context("cannot read the ticket")?;
+    let Some((Some(sealed),)) = sealed else {
+        return Ok(Outcome::Dead("the registration has no ticket".into()));
+    };
+    let ticket = state
+        .secrets
+        .open_str(&format!("registration_ticket:{}", reg.id), &sealed)
+        .context("cannot open the stored ticket")?;
+    let ticket = Ticket::parse(ticket).context("the stored ticket is malformed")?;
+    let oa = AppId::parse(reg.oa_appid.clone()).context("the stored appid is malformed")?;
+
+    let mut tx = state.db.begin().await?;
+    let moved = execute!(
+        &mut tx,
+        "UPDATE registrations SET state = 'submitting', submitted_at = $1, submissions = submissions + 1, updated_at = $1
+         WHERE id = $2 AND state = 'ticket_received'",
+        now_ms(),
+        &reg.id
+    )
+    .context("cannot mark the registration as submitting")?;
+    if moved == 0 {
+        return Ok(Outcome::WaitUntil(now_ms()));
+    }
+    record_history(&mut tx, &reg.subject(), Some(TICKET_RECEIVED), SUBMITTING, None).await?;
+    tx.commit().await?;
+
+    state.crash_points.reach("registration.before_fastregister").await;
+    let result = state.client.fast_register(&oa, &ticket).await;
+    state.crash_points.reach("registration.after_fastregister").await;
+    state.metrics.wechat_call("fastregister", result.is_ok());
+    let reg = Registration {
+        state: SUBMITTING.into(),
+        ..reg.clone()
+    };
+    match result {
+        Ok(resp) => {
+            let code_sealed = state.secrets.seal_str(
+                &format!("registration_code:{}", reg.id),
+                resp.authorization_code.as_str(),
+            );
+            let now = now_ms();
+            let mut tx = state.db.begin().await?;
+            let n = execute!(
+                &mut tx,
+                "UPDATE registrations SET state = 'code_received', mini_program_appid = $1, authorization_code_sealed = $2,
+                        is_wx_verify_succ = $3, is_link_succ = $4, updated_at = $5
+                 WHERE id = $6 AND state = 'submitting'",
+                resp.appid.as_str(),
+                code_sealed,
+                i64::from(resp.is_wx_verify_succ.0),
+                i64::from(resp.is_link_succ.0),
+                now,
+                &reg.id
+            )
+            .context("cannot store fastregister's answer")?;
+            if n == 1 {
+                claim_mini_program(&mut tx, &reg, &resp.appid).await?;
+                record_history(
+                    &mut tx,
+                    &reg.subject(),
+                    Some(SUBMITTING),
+                    CODE_RECEIVED,
+                    Some(&format!("Mini Program {} created", resp.appid)),
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            tracing::info!(mini_program = %resp.appid, "fastregister succeeded; code stored");
+            Ok(Outcome::WaitUntil(now_ms()))
+        }
+        Err(e) if outcome_unknown(&e) => {
+            let note = format!(
+                "fastregister's answer was lost ({}); WeChat may have created the Mini Program. Reconciling from the `authorized` push and the authorizer list; fastregister is not called again.",
+                short(&e)
+            );
+            transition_now(state, &reg, SUBMITTING, OUTCOME_UNKNOWN, Some(&note), None).await?;
+            set_note(state, &reg.id, &note).await?;
+            Ok(Outcome::WaitUntil(now_ms()))
+        }
+        Err(e) if never_applied(&e) => {
+            // Rejected before WeChat did anything (a token error, our store, a request that
+            // never left): the ticket is unspent, try again.
+            transition_now(
+                state,
+                &reg,
+                SUBMITTING,
+                TICKET_RECEIVED,
+                Some(&format!("fastregister not applied: {}", short(&e))),
+                None,
+            )
+            .await?;
+            Ok(Outcome::Retry(short(&e)))
+        }
+        Err(e) => {
+            let failure = Failure::from_client(&e);
+            transition_now(state, &reg, SUBMITTING, FAILED, None, Some(&failure)).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// The error message without anything secret (the client's messages never carry tokens).
+fn short(e: &ClientError) -> String {
+    e.to_string()
+}
+
+fn outcome_unknown(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::OutcomeUnknown { .. } | ClientError::Decode { .. } | ClientError::Transport { sent: true, .. }
+    )
+}
+
+fn never_applied(e: &ClientError) -> bool {
+    match e {
+        ClientError::Token(_) | ClientError::Store(_) | ClientError::Transport { sent: false, .. } => true,
+        ClientError::Api { .. } => {
+            matches!(e.class(), Some(fastreg_protocol::catalog::ErrorClass::RefreshToken))
+        }
+        _ => false,
+    }
+}
+
+/// Records the Mini Program as this registration's (the row's primary key stops two
+/// registrations from claiming one Mini Program while reconciling).
+async fn claim_mini_program(tx: &mut Tx, reg: &Registration, appid: &AppId) -> anyhow::Result<()> {
+    let now = now_ms();
+    execute!(
+        &mut *tx,
+        "INSERT INTO mini_programs (appid, registration_id, oa_appid, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
+        appid.as_str(),
+        &reg.id,
+        &reg.oa_appid,
+        now
+    )
+    .context("cannot record the Mini Program")?;
+    execute!(
+        &mut *tx,
+        "INSERT INTO authorizers (appid, kind, status, created_at, updated_at) VALUES ($1, 'mini_program', 'authorized', $2, $2)
+         ON CONFLICT (appid) DO UPDATE SET kind = 'mini_program', updated_at = excluded.updated_at",
+        appid.as_str(),
+        now
+    )
+    .context("cannot record the Mini Program as an authorizer")?;
+    Ok(())
+}
+
+async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> {
+    execute!(&state.db, "UPDATE registrations SET note = $1 WHERE id = $2", note, id)
+        .context("cannot note a registration")?;
+    Ok(())
+}
+
+/// code_received → query_auth → registered.
+async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
+    let Some(appid) = reg.mini_program_appid.clone() else {
+        return Ok(Outcome::Dead("code_received without an appid".into()));
+    };
+    let appid = AppId::parse(appid).context("the stored appid is malformed")?;
+    // A run that died after the exchange finds the refresh token already stored.
+    if state
+        .client
+        .store()
+        .refresh_token(&appid)
+        .await
+        .context("cannot read the token store")?
+        .is_some()
+    {
+        return finish(state, reg, &appid, CODE_RECEIVED, "refresh token stored").await;
+    }
+    let sealed: Option<(Option<Vec<u8>>,)> = fetch_optional!(
+        &state.db,
+        (Option<Vec<u8>>,),
+        "SELECT authorization_code_sealed FROM registrations WHERE id = $1",
+        &reg.id
+    )
+    .context("cannot read the authorization code")?;
+    let Some((Some(sealed),)) = sealed else {
+        return Ok(Outcome::Dead("code_received without a code".into()));
+    };
+    let code = state
+        .secrets
+        .open_str(&format!("registration_code:{}", reg.id), &sealed)
+        .context("cannot open the stored code")?;
+    let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
+    let result = crate::authorization::exchange(state, &code).await;
+    state.metrics.wechat_call("api_query_auth", result.is_ok());
+    match result {
+        Ok(_)
+            if state
+                .client
+                .store()
+                .refresh_token(&appid)
+                .await
+                .context("cannot read the token store")?
+                .is_some() =>
+        {
+            state.crash_points.reach("registration.after_query_auth").await;
+            finish(
+                state,
+                reg,
+                &appid,
+                CODE_RECEIVED,
+                "authorization code exchanged; refresh token stored",
+            )
+            .await
+        }
+        Ok(_) => refresh_from_list(state, reg, &appid, "api_query_auth returned no refresh token").await,
+        Err(e) if is_retryable(&e) && !outcome_unknown(&e) => Ok(Outcome::Retry(short(&e))),
+        // The code is single use: a lost answer or a rejected code (already used by a run that
+        // died) is made good by the refresh token in the authorizer list.
+        Err(e) => refresh_from_list(state, reg, &appid, &short(&e)).await,
+    }
+}
+
+async fn refresh_from_list(state: &AppState, reg: &Registration, appid: &AppId, why: &str) -> anyhow::Result<Outcome> {
+    let all = match state.client.all_authorizers().await {
+        Ok(all) => all,
+        Err(e) => {
+            return Ok(Outcome::Retry(format!(
+                "{why}; and the authorizer list failed: {}",
+                short(&e)
+            )));
+        }
+    };
+    match all.into_iter().find(|a| a.authorizer_appid == *appid) {
+        Some(item) => {
+            state
+                .client
+                .put_refresh_token(appid, &item.refresh_token)
+                .await
+                .context("cannot store the refresh token")?;
+            finish(
+                state,
+                reg,
+                appid,
+                CODE_RECEIVED,
+                &format!("{why}; refresh token taken from the authorizer list"),
+            )
+            .await
+        }
+        None => {
+            let failure = Failure::new(
+                "not_authorized",
+                format!("Mini Program {appid} was created but is not authorized to this platform ({why})"),
+                "Ask WeChat support, or authorize the Mini Program to this platform again.",
+            );
+            transition_now(state, reg, CODE_RECEIVED, FAILED, None, Some(&failure)).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// → registered: the Mini Program is ours, its setup plan (if any) starts.
+async fn finish(
+    state: &AppState,
+    reg: &Registration,
+    appid: &AppId,
+    from: &str,
+    note: &str,
+) -> anyhow::Result<Outcome> {
+    let mut tx = state.db.begin().await?;
+    if from == OUTCOME_UNKNOWN {
+        claim_mini_program(&mut tx, reg, appid).await?;
+        execute!(
+            &mut tx,
+            "UPDATE registrations SET mini_program_appid = $1 WHERE id = $2",
+            appid.as_str(),
+            &reg.id
+        )
+        .context("cannot store the Mini Program's appid")?;
+    }
+    if !transition(&mut tx, reg, from, REGISTERED, Some(note), None).await? {
+        return Ok(Outcome::WaitUntil(now_ms()));
+    }
+    if let Some(plan) = &reg.setup_plan {
+        crate::setup::attach(state, &mut tx, appid, plan).await?;
+    }
+    crate::webhook::enqueue(
+        state,
+        &mut tx,
+        "registration.registered",
+        serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "mini_program_appid": appid }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.metrics.registration_finished(REGISTERED);
+    tracing::info!(mini_program = %appid, "registration complete");
+    // The profile and permission sets, for the authorizers resource; not worth failing over.
+    if let Err(e) = crate::authorization::import(state, appid).await {
+        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
+    }
+    Ok(Outcome::Done)
+}
+
+struct Candidate {
+    item: fastreg_protocol::component::AuthorizerListItem,
+    from_push: bool,
+    exact: bool,
+    unnamed: bool,
+}
+
+/// outcome_unknown: find the Mini Program WeChat may have created, without calling
+/// fastregister again.
+async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
+    let submitted_at = reg.submitted_at.unwrap_or(reg.updated_at);
+    // Appids that are not candidates: the accounts we know and the Mini Programs already ours.
+    let known: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM authorizers WHERE kind = 'official_account' OR created_at < $1
+         UNION SELECT appid FROM mini_programs",
+        submitted_at
+    )
+    .context("cannot list known authorizers")?;
+    let known: HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
+
+    // 1. `authorized` pushes received since the call, for accounts we did not know.
+    let pushed: Vec<(Option<String>,)> = fetch_all!(
+        &state.db,
+        (Option<String>,),
+        "SELECT subject FROM events WHERE kind = 'authorized' AND received_at >= $1",
+        submitted_at
+    )
+    .context("cannot read the event inbox")?;
+    let pushed: HashSet<AppId> = pushed
+        .into_iter()
+        .filter_map(|(s,)| s.and_then(|s| AppId::parse(s).ok()))
+        .collect();
+
+    // 2. The authorizer list: authorizations granted since the call (WeChat's clock).
+    let list = match state.client.find_new_authorizers(&known).await {
+        Ok(list) => list,
+        Err(e) => {
+            return Ok(Outcome::Retry(format!(
+                "reconcile: the authorizer list failed: {}",
+                short(&e)
+            )));
+        }
+    };
+    let since = submitted_at / 1000;
+    let oa = AppId::parse(reg.oa_appid.clone()).context("the stored appid is malformed")?;
+    let principal = match state.client.authorizer_info(&oa).await {
+        Ok(info) => info.authorizer_info.principal_name,
+        Err(e) => {
+            return Ok(Outcome::Retry(format!(
+                "reconcile: cannot read the Official Account: {}",
+                short(&e)
+            )));
+        }
+    };
+    let mut matches = Vec::new();
+    for item in &list {
+        let from_push = pushed.contains(&item.authorizer_appid);
+        let recent = i64::try_from(item.auth_time).unwrap_or(0) >= since - 5;
+        if !from_push && !recent {
+            continue;
+        }
+        let info = match state.client.authorizer_info(&item.authorizer_appid).await {
+            Ok(info) => info,
+            Err(e) => {
+                return Ok(Outcome::Retry(format!(
+                    "reconcile: cannot read a candidate: {}",
+                    short(&e)
+                )));
+            }
+        };
+        let is_mini_program = info.authorizer_info.mini_program_info.is_some();
+        if is_mini_program && info.authorizer_info.principal_name == principal {
+            let exact = i64::try_from(item.auth_time).unwrap_or(0) >= since;
+            // A Mini Program fresh from fastregister has no name yet.
+            let unnamed = info.authorizer_info.nick_name.is_empty();
+            matches.push(Candidate {
+                item: item.clone(),
+                from_push,
+                exact,
+                unnamed,
+            });
+        }
+    }
+    // The push is the strongest evidence; then WeChat's own time of authorization; then the
+    // missing name.
+    let only = |f: &dyn Fn(&Candidate) -> bool| {
+        let mut it = matches.iter().filter(|c| f(c));
+        match (it.next(), it.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    };
+    let pick = only(&|c| c.from_push)
+        .or_else(|| only(&|_| true))
+        .or_else(|| only(&|c| c.exact))
+        .or_else(|| only(&|c| c.exact && c.unnamed))
+        .or_else(|| only(&|c| c.unnamed));
+    if let Some(Candidate { item, from_push, .. }) = pick {
+        let appid = item.authorizer_appid.clone();
+        state
+            .client
+            .put_refresh_token(&appid, &item.refresh_token)
+            .await
+            .context("cannot store the refresh token")?;
+        let how = if *from_push {
+            "the `authorized` push and the authorizer list"
+        } else {
+            "the authorizer list"
+        };
+        let note = format!(
+            "fastregister's answer was lost, but WeChat had created Mini Program {appid}: found through {how}; its refresh token is stored"
+        );
+        set_note(state, &reg.id, &note).await?;
+        tracing::info!(mini_program = %appid, how, "lost fastregister answer reconciled");
+        return finish(state, reg, &appid, OUTCOME_UNKNOWN, &note).await;
+    }
+    // No new Mini Program at all: WeChat authorizes every Mini Program it fast-registers to the
+    // component at once, so after the grace period its absence proves the call was not applied
+    // (the process died before sending it, or the connection was cut before WeChat read it). The
+    // unspent ticket is then sent once more — never a second time.
+    let grace_ms = i64::try_from(state.settings.reconcile_grace_secs).unwrap_or(60) * 1000;
+    let none_since_the_call = !matches.iter().any(|c| c.from_push || c.exact);
+    if none_since_the_call && now_ms() - submitted_at >= grace_ms {
+        let submissions: Option<(i64,)> = fetch_optional!(
+            &state.db,
+            (i64,),
+            "SELECT submissions FROM registrations WHERE id = $1",
+            &reg.id
+        )
+        .context("cannot read a registration")?;
+        if submissions.is_some_and(|(n,)| n < 2) {
+            let note = "no new Mini Program appeared after the lost answer, so WeChat did not apply fastregister; the unspent ticket is sent once more";
+            transition_now(state, reg, OUTCOME_UNKNOWN, TICKET_RECEIVED, Some(note), None).await?;
+            set_note(state, &reg.id, note).await?;
+            return Ok(Outcome::WaitUntil(now_ms()));
+        }
+    }
+    let timeout_ms = i64::try_from(state.settings.reconcile_timeout_secs).unwrap_or(i64::MAX / 4_000) * 1000;
+    if now_ms() - submitted_at > timeout_ms {
+        let failure = if matches.len() > 1 {
+            let appids: Vec<String> = matches.iter().map(|m| m.item.authorizer_appid.to_string()).collect();
+            Failure::new(
+                "outcome_unknown",
+                format!(
+                    "fastregister's answer was lost and several new Mini Programs of this subject appeared: {}",
+                    appids.join(", ")
+                ),
+                "Tell which one is this registration's by checking the accounts on WeChat.",
+            )
+        } else {
+            Failure::new(
+                "outcome_unknown",
+                "fastregister's answer was lost and no new Mini Program appeared; WeChat probably did not apply it",
+                "Start a new registration: the admin must confirm again (a ticket is single use).",
+            )
+        };
+        transition_now(state, reg, OUTCOME_UNKNOWN, FAILED, None, Some(&failure)).await?;
+        return Ok(Outcome::Done);
+    }
+    Ok(Outcome::WaitUntil(now_ms() + 5_000))
+}

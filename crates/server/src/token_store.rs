@@ -1,0 +1,297 @@
+//! The client's [`TokenStore`] over the service's database, so every instance on one
+//! PostgreSQL (or the one process on SQLite) shares the verify ticket, the component token, the
+//! authorizer tokens and the refresh tokens.
+//!
+//! Access tokens and the verify ticket live in `tokens` (sealed, with a keyed digest for the
+//! compare-and-delete the client needs); refresh tokens live on their `authorizers` row, sealed,
+//! written before the call that brought them returns. Leases are rows of `leases` taken with one
+//! conditional upsert: the row is written only if it is absent or expired, so two instances
+//! racing for it cannot both win.
+
+use crate::secret_box::SecretBox;
+use crate::store::{Db, now_ms};
+use crate::{execute, fetch_optional};
+use async_trait::async_trait;
+use fastreg_client::{Lease, StoreError, StoredToken, TokenStore};
+use fastreg_protocol::id::Secret;
+use fastreg_protocol::{AccessToken, AppId, RefreshToken};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The SQL token store.
+#[derive(Clone, Debug)]
+pub struct SqlTokenStore {
+    db: Db,
+    secrets: SecretBox,
+    refresh_window_ms: i64,
+}
+
+fn store_err(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| StoreError::with_source(what, e)
+}
+
+fn to_ms(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn from_ms(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+impl SqlTokenStore {
+    /// A store on `db`, sealing with `secrets`; authorizer tokens are planned for refresh by
+    /// the upkeep within the default window (30 minutes) before expiry.
+    pub fn new(db: Db, secrets: SecretBox) -> Self {
+        Self::with_refresh_window(db, secrets, Duration::from_secs(1800))
+    }
+
+    /// A store whose authorizer tokens are planned for refresh within `window` before expiry.
+    pub fn with_refresh_window(db: Db, secrets: SecretBox, window: Duration) -> Self {
+        let refresh_window_ms = i64::try_from(window.as_millis()).unwrap_or(1_800_000).max(1);
+        SqlTokenStore {
+            db,
+            secrets,
+            refresh_window_ms,
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        let row: Option<(Vec<u8>, Option<i64>)> = fetch_optional!(
+            &self.db,
+            (Vec<u8>, Option<i64>),
+            "SELECT sealed, expires_at FROM tokens WHERE key = $1",
+            key
+        )
+        .map_err(store_err("cannot read a token"))?;
+        match row {
+            None => Ok(None),
+            Some((sealed, expires_at)) => {
+                let plain = self
+                    .secrets
+                    .open_str(&format!("tokens:{key}"), &sealed)
+                    .map_err(|e| StoreError::with_source(format!("cannot open the stored {}", kind_of(key)), e))?;
+                Ok(Some((plain, expires_at)))
+            }
+        }
+    }
+
+    async fn put(&self, key: &str, value: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
+        let sealed = self.secrets.seal_str(&format!("tokens:{key}"), value);
+        let digest = self.secrets.digest("tokens", value);
+        execute!(
+            &self.db,
+            "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
+                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+            key,
+            sealed,
+            digest,
+            expires_at,
+            now_ms()
+        )
+        .map_err(store_err("cannot write a token"))?;
+        Ok(())
+    }
+
+    async fn delete_if(&self, key: &str, rejected: &str) -> Result<bool, StoreError> {
+        let digest = self.secrets.digest("tokens", rejected);
+        let n = execute!(
+            &self.db,
+            "DELETE FROM tokens WHERE key = $1 AND digest = $2",
+            key,
+            digest
+        )
+        .map_err(store_err("cannot delete a token"))?;
+        Ok(n > 0)
+    }
+
+    async fn get_token(&self, key: &str) -> Result<Option<StoredToken>, StoreError> {
+        match self.get(key).await? {
+            None => Ok(None),
+            Some((plain, expires_at)) => {
+                let token =
+                    AccessToken::parse(plain).map_err(|e| StoreError::with_source("a stored token is malformed", e))?;
+                Ok(Some(StoredToken {
+                    token,
+                    expires_at: from_ms(expires_at.unwrap_or(0)),
+                }))
+            }
+        }
+    }
+}
+
+fn kind_of(key: &str) -> &str {
+    key.split(':').next().unwrap_or("token")
+}
+
+fn ticket_key(component: &AppId) -> String {
+    format!("verify_ticket:{component}")
+}
+fn component_key(component: &AppId) -> String {
+    format!("component_token:{component}")
+}
+fn authorizer_key(authorizer: &AppId) -> String {
+    format!("authorizer_token:{authorizer}")
+}
+
+/// The sealing context of an authorizer's refresh token.
+pub fn refresh_context(authorizer: &str) -> String {
+    format!("refresh_token:{authorizer}")
+}
+
+#[async_trait]
+impl TokenStore for SqlTokenStore {
+    async fn verify_ticket(&self, component: &AppId) -> Result<Option<Secret>, StoreError> {
+        match self.get(&ticket_key(component)).await? {
+            None => Ok(None),
+            Some((plain, _)) => Secret::parse(plain)
+                .map(Some)
+                .map_err(|e| StoreError::with_source("the stored verify ticket is malformed", e)),
+        }
+    }
+
+    async fn put_verify_ticket(&self, component: &AppId, ticket: &Secret) -> Result<(), StoreError> {
+        self.put(&ticket_key(component), ticket.expose(), None).await
+    }
+
+    async fn component_token(&self, component: &AppId) -> Result<Option<StoredToken>, StoreError> {
+        self.get_token(&component_key(component)).await
+    }
+
+    async fn put_component_token(&self, component: &AppId, token: &StoredToken) -> Result<(), StoreError> {
+        self.put(
+            &component_key(component),
+            token.token.expose(),
+            Some(to_ms(token.expires_at)),
+        )
+        .await
+    }
+
+    async fn invalidate_component_token_if(
+        &self,
+        component: &AppId,
+        rejected: &AccessToken,
+    ) -> Result<bool, StoreError> {
+        self.delete_if(&component_key(component), rejected.expose()).await
+    }
+
+    async fn authorizer_token(&self, authorizer: &AppId) -> Result<Option<StoredToken>, StoreError> {
+        self.get_token(&authorizer_key(authorizer)).await
+    }
+
+    async fn put_authorizer_token(&self, authorizer: &AppId, token: &StoredToken) -> Result<(), StoreError> {
+        let expires = to_ms(token.expires_at);
+        self.put(&authorizer_key(authorizer), token.token.expose(), Some(expires))
+            .await?;
+        // Whoever fetched this token (the client on demand, or the upkeep), the next refresh is
+        // planned at a random moment of the window before it expires.
+        let next = crate::upkeep::refresh_moment(expires, self.refresh_window_ms);
+        execute!(
+            &self.db,
+            "UPDATE authorizers SET access_expires_at = $1, next_refresh_at = CASE WHEN status = 'authorized' THEN $2 ELSE NULL END,
+                 updated_at = $3
+             WHERE appid = $4",
+            expires,
+            next,
+            now_ms(),
+            authorizer.as_str()
+        )
+        .map_err(store_err("cannot note a token's expiry"))?;
+        Ok(())
+    }
+
+    async fn delete_authorizer_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
+        execute!(
+            &self.db,
+            "DELETE FROM tokens WHERE key = $1",
+            authorizer_key(authorizer)
+        )
+        .map_err(store_err("cannot delete a token"))?;
+        Ok(())
+    }
+
+    async fn invalidate_authorizer_token_if(
+        &self,
+        authorizer: &AppId,
+        rejected: &AccessToken,
+    ) -> Result<bool, StoreError> {
+        self.delete_if(&authorizer_key(authorizer), rejected.expose()).await
+    }
+
+    async fn refresh_token(&self, authorizer: &AppId) -> Result<Option<RefreshToken>, StoreError> {
+        let row: Option<(Option<Vec<u8>>,)> = fetch_optional!(
+            &self.db,
+            (Option<Vec<u8>>,),
+            "SELECT refresh_token_sealed FROM authorizers WHERE appid = $1",
+            authorizer.as_str()
+        )
+        .map_err(store_err("cannot read a refresh token"))?;
+        let Some((Some(sealed),)) = row else { return Ok(None) };
+        let plain = self
+            .secrets
+            .open_str(&refresh_context(authorizer.as_str()), &sealed)
+            .map_err(|e| StoreError::with_source("cannot open a stored refresh token", e))?;
+        RefreshToken::parse(plain)
+            .map(Some)
+            .map_err(|e| StoreError::with_source("a stored refresh token is malformed", e))
+    }
+
+    async fn put_refresh_token(&self, authorizer: &AppId, token: &RefreshToken) -> Result<(), StoreError> {
+        let sealed = self
+            .secrets
+            .seal_str(&refresh_context(authorizer.as_str()), token.expose());
+        let now = now_ms();
+        execute!(
+            &self.db,
+            "INSERT INTO authorizers (appid, kind, status, refresh_token_sealed, created_at, updated_at)
+             VALUES ($1, 'unknown', 'authorized', $2, $3, $3)
+             ON CONFLICT (appid) DO UPDATE SET refresh_token_sealed = excluded.refresh_token_sealed, updated_at = excluded.updated_at",
+            authorizer.as_str(),
+            sealed,
+            now
+        )
+        .map_err(store_err("cannot write a refresh token"))?;
+        Ok(())
+    }
+
+    async fn delete_refresh_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
+        execute!(
+            &self.db,
+            "UPDATE authorizers SET refresh_token_sealed = NULL, updated_at = $1 WHERE appid = $2",
+            now_ms(),
+            authorizer.as_str()
+        )
+        .map_err(store_err("cannot delete a refresh token"))?;
+        Ok(())
+    }
+
+    async fn try_lease(&self, key: &str, ttl: Duration) -> Result<Option<Lease>, StoreError> {
+        let lease = Lease::new(key);
+        let now = now_ms();
+        let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4));
+        let n = execute!(
+            &self.db,
+            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE leases.expires_at < $4",
+            key,
+            &lease.id,
+            until,
+            now
+        )
+        .map_err(store_err("cannot take a lease"))?;
+        Ok((n == 1).then_some(lease))
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
+        execute!(
+            &self.db,
+            "DELETE FROM leases WHERE name = $1 AND holder = $2",
+            &lease.key,
+            &lease.id
+        )
+        .map_err(store_err("cannot release a lease"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! Token upkeep: authorizer access tokens are refreshed before they expire, each at a random
+//! moment of the `token_refresh_window_secs` before its expiry, so 10^5 authorizers cost a steady
+//! trickle of api_authorizer_token calls instead of a storm every two hours; at most
+//! `token_upkeep_concurrency` refreshes are in flight. An authorizer whose refresh token WeChat
+//! rejects (61023) is flagged `refresh_rejected` and left alone: only its admin authorizing again
+//! can fix it. The sweep is one recurring job, so one instance runs it at a time.
+
+use crate::job::{Job, Outcome};
+use crate::startup::AppState;
+use crate::store::now_ms;
+use crate::{execute, fetch_all, fetch_optional};
+use anyhow::Context;
+use fastreg_protocol::AppId;
+use futures::StreamExt;
+
+/// The job kind of the sweep.
+pub const JOB: &str = "token_upkeep";
+
+const BATCH: i64 = 500;
+/// The client refreshes a token itself within 5 minutes of expiry; the upkeep aims earlier.
+const CLIENT_MARGIN_MS: i64 = 5 * 60 * 1000;
+
+/// Queues the sweep if it is not queued yet.
+pub async fn schedule(state: &AppState) -> anyhow::Result<()> {
+    state
+        .queue
+        .enqueue(&state.db, JOB, &serde_json::json!({}), Some(JOB), now_ms())
+        .await?;
+    Ok(())
+}
+
+/// A random moment of the `window_ms` before a token expiring at `expires_at` stops being fresh
+/// for the client (never in the past).
+pub fn refresh_moment(expires_at: i64, window_ms: i64) -> i64 {
+    let jitter = (rand::random::<f64>() * window_ms.max(1) as f64) as i64;
+    (expires_at - CLIENT_MARGIN_MS - jitter).max(now_ms())
+}
+
+/// Picks when `appid`'s token is refreshed next: a random moment of the window before expiry.
+pub async fn plan_refresh(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
+    let expires: Option<(Option<i64>,)> = fetch_optional!(
+        &state.db,
+        (Option<i64>,),
+        "SELECT access_expires_at FROM authorizers WHERE appid = $1",
+        appid.as_str()
+    )
+    .context("cannot read an authorizer")?;
+    let window = i64::try_from(state.settings.token_refresh_window_secs)
+        .unwrap_or(1800)
+        .max(1)
+        * 1000;
+    let expires_at = expires.and_then(|e| e.0).unwrap_or(now_ms() + 7200 * 1000);
+    let next = refresh_moment(expires_at, window);
+    execute!(
+        &state.db,
+        "UPDATE authorizers SET next_refresh_at = $1 WHERE appid = $2",
+        next,
+        appid.as_str()
+    )
+    .context("cannot plan a refresh")?;
+    Ok(())
+}
+
+/// One sweep: refreshes the tokens that are due, then waits for the next sweep.
+#[tracing::instrument(skip_all)]
+pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
+    let now = now_ms();
+    let due: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM authorizers
+         WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1
+         ORDER BY next_refresh_at LIMIT $2",
+        now,
+        BATCH
+    )
+    .context("cannot list tokens due")?;
+    let concurrency = state.settings.token_upkeep_concurrency.max(1);
+    let results: Vec<anyhow::Result<()>> =
+        futures::stream::iter(due.into_iter().filter_map(|(a,)| AppId::parse(a).ok()))
+            .map(|appid| refresh_one(state, appid))
+            .buffer_unordered(concurrency)
+            .collect()
+            .await;
+    for r in results {
+        r?;
+    }
+    prune(state).await?;
+    let interval = i64::try_from(state.settings.token_upkeep_interval_secs)
+        .unwrap_or(60)
+        .max(1)
+        * 1000;
+    Ok(Outcome::WaitUntil(now_ms() + interval))
+}
+
+/// Keeps the queue and the inbox from growing forever: finished jobs after 7 days, processed
+/// pushes after 30 (their dedupe window is minutes; the history of each workflow stays).
+async fn prune(state: &AppState) -> anyhow::Result<()> {
+    const DAY: i64 = 24 * 3600 * 1000;
+    let now = now_ms();
+    execute!(
+        &state.db,
+        "DELETE FROM jobs WHERE status = 'succeeded' AND updated_at < $1",
+        now - 7 * DAY
+    )
+    .context("cannot prune jobs")?;
+    execute!(
+        &state.db,
+        "DELETE FROM events WHERE processed_at IS NOT NULL AND processed_at < $1",
+        now - 30 * DAY
+    )
+    .context("cannot prune the inbox")?;
+    Ok(())
+}
+
+async fn refresh_one(state: &AppState, appid: AppId) -> anyhow::Result<()> {
+    match state.client.refresh_authorizer_token(&appid).await {
+        Ok(_) => {
+            state.metrics.token_refreshed(true);
+            plan_refresh(state, &appid).await
+        }
+        Err(e) if e.code() == Some(61023) => {
+            state.metrics.token_refreshed(false);
+            tracing::warn!(%appid, "refresh token rejected (61023); authorizer flagged, its admin must authorize again");
+            execute!(
+                &state.db,
+                "UPDATE authorizers SET status = 'refresh_rejected', next_refresh_at = NULL, flag_reason = $1, updated_at = $2 WHERE appid = $3",
+                "WeChat rejected the refresh token (61023): the account must authorize this platform again",
+                now_ms(),
+                appid.as_str()
+            )
+            .context("cannot flag an authorizer")?;
+            Ok(())
+        }
+        Err(e) => {
+            state.metrics.token_refreshed(false);
+            tracing::warn!(%appid, error = %e, "token refresh failed; trying again in a minute");
+            execute!(
+                &state.db,
+                "UPDATE authorizers SET next_refresh_at = $1 WHERE appid = $2",
+                now_ms() + 60_000,
+                appid.as_str()
+            )
+            .context("cannot reschedule a refresh")?;
+            Ok(())
+        }
+    }
+}
