@@ -97,6 +97,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let server = tokio::spawn(app.run_until_stopped());
 
+    // The first verify ticket, pushed now rather than at the emulator's next tick, so the
+    // component token can be had from the first click. Encrypted and signed like WeChat's.
+    match emulator.emulator().push_verify_ticket(builtin::COMPONENT_APPID).await {
+        Some((_, Some(200))) => {}
+        Some((_, status)) => anyhow::bail!(
+            "the service did not accept the emulator's verify-ticket push (HTTP status {status:?}); see the log above"
+        ),
+        None => anyhow::bail!("the emulator does not know the demo's component (a bug)"),
+    }
+
     println!("fastreg demo is running — the service on SQLite, an emulated WeChat beside it.\n");
     println!("  REST API       {service}/api/v1   (header: Authorization: Bearer {api_key})");
     println!("  OpenAPI        {service}/api/v1/openapi.json");

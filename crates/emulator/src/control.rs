@@ -592,16 +592,9 @@ async fn push_verify_ticket(State(inner): State<Arc<Inner>>, body: Bytes) -> Res
         Ok(r) => r,
         Err(e) => return bad_request(e),
     };
-    let made = {
-        let mut w = inner.world.write();
-        inner.new_verify_ticket(&mut w, &req.component_appid)
-    };
-    let Some((ticket, push)) = made else {
+    let emulator = crate::Emulator { inner };
+    let Some((ticket, status)) = emulator.push_verify_ticket(&req.component_appid).await else {
         return (StatusCode::NOT_FOUND, Json(WxError::of(61011).body())).into_response();
-    };
-    let status = match push {
-        Some(p) => push::deliver(&inner, p).await.status,
-        None => None,
     };
     Json(json!({"ticket": ticket, "pushed": status.is_some(), "status": status})).into_response()
 }

@@ -121,6 +121,22 @@ impl Emulator {
         now
     }
 
+    /// Issues a new verify ticket now and pushes it to the component's event URL, if it has one
+    /// (what `POST /__emulator/push/verify-ticket` does). Returns the ticket and the HTTP
+    /// status of the push (`None`: no event URL, or the push did not get an answer); `None`
+    /// for an unknown component.
+    pub async fn push_verify_ticket(&self, component_appid: &str) -> Option<(String, Option<u16>)> {
+        let (ticket, push) = {
+            let mut w = self.inner.world.write();
+            self.inner.new_verify_ticket(&mut w, component_appid)?
+        };
+        let status = match push {
+            Some(p) => push::deliver(&self.inner, p).await.status,
+            None => None,
+        };
+        Some((ticket, status))
+    }
+
     /// Back to the scenario (world, tokens, call log, faults, clock, seed).
     pub fn reset(&self) {
         self.inner.reset();
