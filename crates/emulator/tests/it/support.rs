@@ -32,8 +32,13 @@ impl Env {
         Env::with(Scenario::builtin()).await
     }
 
-    /// A scenario of the test's own.
+    /// A scenario of the test's own. It goes through its TOML form first, as a scenario file
+    /// given to `fastreg emulator --scenario` would, so every test also checks that the file
+    /// format carries everything the scenario says.
     pub async fn with(scenario: Scenario) -> Env {
+        let text = scenario.to_toml();
+        let scenario = Scenario::from_toml(&text)
+            .unwrap_or_else(|e| panic!("the scenario's TOML does not load back: {e}\n{text}"));
         let running = Emulator::new(scenario, Some(7))
             .spawn("127.0.0.1:0".parse().unwrap())
             .await
