@@ -31,6 +31,9 @@ pub struct DemoArgs {
     seed: Option<u64>,
 }
 
+/// How long the demo's audits take, in seconds.
+const DEMO_AUDIT_DELAY_SECS: i64 = 30;
+
 /// A random hex string of `bytes` bytes.
 fn random_hex(bytes: usize) -> String {
     use rand::RngCore;
@@ -40,7 +43,12 @@ fn random_hex(bytes: usize) -> String {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    let emulator = Emulator::new(Scenario::builtin(), args.seed)
+    // WeChat decides a name or category audit in days; the demo's emulator does it in 30
+    // seconds (approving), so the console shows the audit finish. Decide one sooner, or
+    // reject it, with POST /__emulator/audits/{id}.
+    let mut scenario = Scenario::builtin();
+    scenario.settings.audit_delay_secs = DEMO_AUDIT_DELAY_SECS;
+    let emulator = Emulator::new(scenario, args.seed)
         .spawn(args.emulator_listen)
         .await
         .with_context(|| {
@@ -95,6 +103,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         message_url: Some(format!("{service}/wechat/authorizers/$APPID$/events")),
     });
 
+    // The demo's folder is fresh, so this always creates the admin and its one-time password.
+    let password = fastreg_server::console::bootstrap_admin(app.state())
+        .await
+        .context("cannot create the console's admin")?;
     let server = tokio::spawn(app.run_until_stopped());
 
     // The first verify ticket, pushed now rather than at the emulator's next tick, so the
@@ -108,6 +120,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
 
     println!("fastreg demo is running — the service on SQLite, an emulated WeChat beside it.\n");
+    match &password {
+        Some(pw) => println!("  Console        {service}/console/   user: admin   one-time password: {pw}"),
+        None => println!("  Console        {service}/console/   (sign in with the admin's password)"),
+    }
     println!("  REST API       {service}/api/v1   (header: Authorization: Bearer {api_key})");
     println!("  OpenAPI        {service}/api/v1/openapi.json");
     println!("  Emulated WeChat {wechat}   (state: {wechat}/__emulator/state)");
@@ -118,7 +134,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("  2. On the account: Fast-register a Mini Program → Confirm (this stands for the admin's QR scan).");
     println!("  3. On the new Mini Program: set its name, avatar, description and a category.");
-    println!("     Name audits: approve them at {wechat}/__emulator/audits or wait for the emulator's default.");
+    println!("     Audits are approved after {DEMO_AUDIT_DELAY_SECS} s; decide one now with");
+    println!("     curl -X POST {wechat}/__emulator/audits/AUDIT_ID -d '{{\"approve\":false,\"reason\":\"test\"}}'");
     println!(
         "  4. Rebind its admin. Try {} too: it has used its 5 registrations this month (61055).",
         builtin::OA_AT_MONTHLY_LIMIT

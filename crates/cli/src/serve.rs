@@ -36,6 +36,16 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     let app = Application::build(settings).await.context("cannot start the service")?;
     println!("fastreg serving on {}", app.local_url());
+    // The first start creates the console's admin; the one-time password is shown once, here.
+    if let Some(password) = fastreg_server::console::bootstrap_admin(app.state())
+        .await
+        .context("cannot create the console's admin")?
+    {
+        println!(
+            "console: {}/console/  user: admin  one-time password: {password}",
+            app.local_url()
+        );
+    }
     app.run_until_stopped()
         .await
         .context("the service stopped with an error")?;

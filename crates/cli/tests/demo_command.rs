@@ -15,6 +15,7 @@ struct Demo {
     service: String,
     wechat: String,
     api_key: String,
+    console_password: String,
     _dir: TempDir,
 }
 
@@ -82,11 +83,15 @@ fn start_demo() -> Demo {
         .expect("the demo prints an API key")
         .trim_end_matches(')')
         .to_string();
+    let console_password = word_after(&lines, "one-time password: ")
+        .expect("the demo prints the console's password")
+        .to_string();
     Demo {
         child,
         service,
         wechat,
         api_key,
+        console_password,
         _dir: dir,
     }
 }

@@ -21,6 +21,7 @@
 pub mod api;
 pub mod authorization;
 pub mod callback;
+pub mod console;
 pub mod event;
 pub mod failure;
 pub mod job;

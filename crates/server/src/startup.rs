@@ -235,7 +235,7 @@ impl Application {
 
     /// Serves HTTP and runs the workers until the future is dropped or the server fails.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
-        let router = crate::api::router(self.state.clone());
+        let router = crate::console::mount(crate::api::router(self.state.clone()), self.state.clone());
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -275,8 +275,7 @@ async fn no_thundering_herd_when_only_wechat_knows_the_tokens_expired() {
     h.client.authorizer_info(&oa).await.unwrap();
     let before = h.counts().await;
     // The emulator's clock only: the client still trusts its tokens.
-    h.post("/__emulator/clock/advance", json!({"seconds": 7300}))
-        .await;
+    h.post("/__emulator/clock/advance", json!({"seconds": 7300})).await;
 
     let calls = (0..300).map(|i| {
         let client = h.client.clone();
