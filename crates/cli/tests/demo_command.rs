@@ -147,6 +147,18 @@ fn demo_runs_the_whole_registration_journey_out_of_the_box() {
         200
     );
 
+    let login = http.get(format!("{}/console/login", demo.service)).send().unwrap();
+    assert_eq!(login.status().as_u16(), 200, "the console's sign-in page is served");
+    assert!(
+        login.text().unwrap().contains("password"),
+        "the sign-in page asks for the password"
+    );
+    assert!(
+        demo.console_password.len() >= 12,
+        "a one-time password worth the name: {:?}",
+        demo.console_password
+    );
+
     // 1. Authorize an Official Account through the emulated componentloginpage.
     let (status, auth) = demo.api(reqwest::Method::POST, "/authorizations", Some(json!({})));
     assert_eq!(status, 201, "{auth}");
