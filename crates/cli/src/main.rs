@@ -30,6 +30,9 @@ enum Command {
     Serve(serve::ServeArgs),
     /// The emulator and the service in one process, SQLite, nothing to configure.
     Demo(demo::DemoArgs),
+    /// Console administration (with the service's settings): reset a user's password.
+    #[command(subcommand)]
+    Console(serve::ConsoleCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -39,17 +42,25 @@ fn main() -> std::process::ExitCode {
         Command::Serve(_) | Command::Emulator(_) => "info",
         _ => "warn",
     };
+    // FASTREG_LOG_FORMAT=json gives one JSON object per line, for log collectors.
     let filter = tracing_subscriber::EnvFilter::try_from_env("FASTREG_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
-    tracing_subscriber::fmt()
+    let json = std::env::var("FASTREG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    if json {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let result = match cli.command {
         Command::Crypto(cmd) => crypto::run(cmd),
         Command::Emulator(args) => runtime().and_then(|rt| rt.block_on(emulator::run(args))),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(serve::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(args))),
+        Command::Console(cmd) => runtime().and_then(|rt| rt.block_on(serve::console(cmd))),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! `fastreg serve`: the platform service.
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 use fastreg_server::{Application, Settings};
 use std::path::PathBuf;
 
@@ -22,18 +22,67 @@ pub struct ServeArgs {
     print_settings: bool,
 }
 
+/// `fastreg console …`.
+#[derive(Subcommand, Debug)]
+pub enum ConsoleCommand {
+    /// Give a console user a new one-time password (printed once; it must be changed at the
+    /// next sign-in), creating the user if needed. Reads the same settings as `fastreg serve`.
+    ResetPassword {
+        /// The user.
+        #[arg(long, default_value = "admin")]
+        user: String,
+        /// Database URL (as for `fastreg serve`).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Config file (TOML), as for `fastreg serve`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+/// The service's settings: defaults, file, `FASTREG_*` variables, then these flags.
+fn settings(
+    config: Option<&std::path::Path>,
+    listen: Option<String>,
+    database_url: Option<String>,
+) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(config)?;
+    if let Some(listen) = listen {
+        settings.listen = listen;
+    }
+    if let Some(url) = database_url {
+        settings.database_url = Some(url);
+    }
+    Ok(settings)
+}
+
+pub async fn console(cmd: ConsoleCommand) -> anyhow::Result<()> {
+    match cmd {
+        ConsoleCommand::ResetPassword {
+            user,
+            database_url,
+            config,
+        } => {
+            // Port 0: the service is built (database, migrations, key check) but never serves.
+            let settings = settings(config.as_deref(), Some("127.0.0.1:0".into()), database_url)?;
+            let app = Application::build(settings)
+                .await
+                .context("cannot open the service's database")?;
+            let password = fastreg_server::console::reset_admin_password(app.state(), &user)
+                .await
+                .with_context(|| format!("cannot reset the password of console user {user:?}"))?;
+            println!("console user {user}: one-time password {password} (change it at the next sign-in)");
+            Ok(())
+        }
+    }
+}
+
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.print_settings {
         print!("{}", Settings::documentation());
         return Ok(());
     }
-    let mut settings = Settings::load(args.config.as_deref())?;
-    if let Some(listen) = args.listen {
-        settings.listen = listen;
-    }
-    if let Some(url) = args.database_url {
-        settings.database_url = Some(url);
-    }
+    let settings = settings(args.config.as_deref(), args.listen, args.database_url)?;
     let app = Application::build(settings).await.context("cannot start the service")?;
     println!("fastreg serving on {}", app.local_url());
     // The first start creates the console's admin; the one-time password is shown once, here.
