@@ -303,9 +303,9 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
 
 async fn process_authorizer(state: &AppState, appid: &str, event: AuthorizerEvent) -> anyhow::Result<()> {
     match event {
-        AuthorizerEvent::NicknameAudit { ret, reason, .. } => {
-            crate::setup::nickname_audit_pushed(state, appid, ret == AuditOutcome::Approved, &reason).await
-        }
+        AuthorizerEvent::NicknameAudit {
+            ret, nickname, reason, ..
+        } => crate::setup::nickname_audit_pushed(state, appid, &nickname, ret == AuditOutcome::Approved, &reason).await,
         AuthorizerEvent::CategoryAudit { .. } => crate::setup::category_audit_pushed(state, appid).await,
         AuthorizerEvent::Unknown { event, .. } => {
             tracing::info!(%event, "authorizer push of a kind we do not act on");

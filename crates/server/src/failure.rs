@@ -76,6 +76,17 @@ impl Failure {
     }
 }
 
+/// Whether the answer of a call was lost after the request may have reached WeChat: WeChat may or
+/// may not have applied it, so a call that spends a quota, opens an audit or uses a single-use
+/// ticket must be reconciled from WeChat's state, never resent blindly. A decode error counts: an
+/// answer arrived, but not one that says what happened.
+pub fn is_lost_answer(e: &ClientError) -> bool {
+    matches!(
+        e,
+        ClientError::OutcomeUnknown { .. } | ClientError::Decode { .. } | ClientError::Transport { sent: true, .. }
+    )
+}
+
 /// Whether a client error is worth retrying later (transient on WeChat's side or ours), as
 /// opposed to one only a person can fix.
 pub fn is_retryable(e: &ClientError) -> bool {

@@ -14,6 +14,8 @@
 //! - [`startup`]: [`Application::build`] wires settings, database, client, workers and routes;
 //! - [`registration`]: the fast-register workflow, the heart of the service, and how each step is
 //!   persisted before the next so a crash never repeats fastregister nor loses a refresh token;
+//! - [`setup`]: the new Mini Program's setup steps, and how a call that spends a quota or opens
+//!   an audit is reconciled from WeChat's state after a lost answer instead of being resent;
 //! - [`job`]: the durable queue those workflows run on; [`store`]: the two database backends;
 //! - [`event`]: the push receiver; [`callback`]: the signed `state` of redirect URLs;
 //! - [`api`]: the REST resources and their one error shape.

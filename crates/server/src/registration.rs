@@ -21,7 +21,7 @@
 //! list carries.
 
 use crate::callback::{CallbackError, Landing};
-use crate::failure::{Failure, is_retryable};
+use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
 use crate::store::{AsExec, Tx, now_ms, record_history};
@@ -503,7 +503,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
             tracing::info!(mini_program = %resp.appid, "fastregister succeeded; code stored");
             Ok(Outcome::WaitUntil(now_ms()))
         }
-        Err(e) if outcome_unknown(&e) => {
+        Err(e) if is_lost_answer(&e) => {
             let note = format!(
                 "fastregister's answer was lost ({}); WeChat may have created the Mini Program. Reconciling from the `authorized` push and the authorizer list; fastregister is not called again.",
                 short(&e)
@@ -537,13 +537,6 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
 /// The error message without anything secret (the client's messages never carry tokens).
 fn short(e: &ClientError) -> String {
     e.to_string()
-}
-
-fn outcome_unknown(e: &ClientError) -> bool {
-    matches!(
-        e,
-        ClientError::OutcomeUnknown { .. } | ClientError::Decode { .. } | ClientError::Transport { sent: true, .. }
-    )
 }
 
 fn never_applied(e: &ClientError) -> bool {
@@ -641,7 +634,7 @@ async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Result<Outcom
             .await
         }
         Ok(_) => refresh_from_list(state, reg, &appid, "api_query_auth returned no refresh token").await,
-        Err(e) if is_retryable(&e) && !outcome_unknown(&e) => Ok(Outcome::Retry(short(&e))),
+        Err(e) if is_retryable(&e) && !is_lost_answer(&e) => Ok(Outcome::Retry(short(&e))),
         // The code is single use: a lost answer or a rejected code (already used by a run that
         // died) is made good by the refresh token in the authorizer list.
         Err(e) => refresh_from_list(state, reg, &appid, &short(&e)).await,

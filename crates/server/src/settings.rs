@@ -230,7 +230,7 @@ pub const SETTINGS: &[Setting] = &[
         "FASTREG_RECONCILE_GRACE_SECS",
         Kind::Integer,
         Some("60"),
-        "After a lost fastregister answer, how long no new Mini Program in the authorizer list proves WeChat did not apply the call; the ticket is then sent once more.",
+        "After a lost answer, how long no trace of the call on WeChat proves it was not applied, so it is sent once more (never twice): no new Mini Program in the authorizer list after fastregister; no change in getaccountbasicinfo or getcategory after a setup call.",
     ),
     s(
         "token_refresh_window_secs",
@@ -339,7 +339,7 @@ pub struct Settings {
     pub nickname_poll_secs: u64,
     /// Reconcile window after a lost fastregister answer.
     pub reconcile_timeout_secs: u64,
-    /// Proof window of a call not applied.
+    /// Proof window of a call not applied (fastregister, setup calls).
     pub reconcile_grace_secs: u64,
     /// Refresh window before expiry.
     pub token_refresh_window_secs: u64,

@@ -13,22 +13,42 @@
 //! - **categories**: the period's quota first (getcategory) → qualification images uploaded →
 //!   addcategory → `awaiting_audit` while any is under review (push or getcategory polling).
 //!
-//! Calls that spend a quota or may open a second audit are not resent after a lost answer: the
-//! step writes `submitted` before such a call, and a run that finds it without a result checks
-//! WeChat's state instead of calling again. Errors WeChat may recover from are retried with
-//! backoff; the others stop the step with the catalog's meaning and remedy.
+//! A rejected category is resubmitted with new qualification images ([`resubmit_category`]:
+//! upload, modifycategory, its audit followed again); a category is deleted with
+//! [`delete_category`] (not while under review, 53308).
+//!
+//! **Calls that must not be resent** (setnickname, modifyheadimage, modifysignature, addcategory,
+//! modifycategory: each spends a quota or opens an audit) go through one path, `Ctx::send`, the
+//! shape of [`crate::registration`]'s fastregister: `submitted` is written *before* the call with
+//! what WeChat showed right before it (`before`: the period's used count, the current value, the
+//! categories sent); a lost answer (transport error after sending, `OutcomeUnknown`, an
+//! undecodable answer) or a run that finds `submitted` without an answer (the service died on
+//! either side of the call) never calls again blindly but reconciles from WeChat's state:
+//!
+//! - modifyheadimage: `head_image_info` — `modify_used_count` grew or the URL changed: applied;
+//! - modifysignature: `signature_info` — the planned signature is shown: applied; the used count
+//!   grew but another signature is shown: stopped (someone else changed it);
+//! - addcategory / modifycategory: getcategory — the categories are set / the resubmitted one left
+//!   the rejected state, or `limit - quota` grew: applied;
+//! - setnickname: see `reconcile_nickname` — the name shown, the `wxa_nickname_audit` push for
+//!   the name, a grown `nickname_info.modify_used_count`, and 91003 to a single resend.
+//!
+//! A call whose effect does not show within `reconcile_grace_secs` of sending provably was not
+//! applied and is sent once more — never a third time (the step then stops, `outcome_unknown`).
+//! Errors WeChat may recover from are retried with backoff; the others stop the step with the
+//! catalog's meaning and remedy.
 
-use crate::failure::{Failure, is_retryable};
+use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::store::{Tx, now_ms, record_history};
+use crate::store::{AsExec, Tx, now_ms, record_history};
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use fastreg_client::Error as ClientError;
-use fastreg_protocol::account::{AuditStatus, SetNicknameRequest};
-use fastreg_protocol::category::{CategoryRequest, Certificate};
+use fastreg_protocol::account::{AccountBasicInfoResponse, AuditStatus, SetNicknameRequest, SetNicknameResponse};
+use fastreg_protocol::category::{CategoryRequest, Certificate, GetCategoryResponse, SetCategory};
 use fastreg_protocol::rules::{self, CropBox, MediaType};
 use fastreg_protocol::{AppId, AuditId, MediaId};
 use serde::{Deserialize, Serialize};
@@ -244,7 +264,8 @@ pub struct Step {
     pub spec: String,
     /// pending | running | awaiting_audit | done | failed.
     pub state: String,
-    /// Progress (JSON): media ids, audit id, WeChat's wording, quotas seen.
+    /// Progress (JSON): media ids, audit id, WeChat's wording, quotas seen, the call in flight
+    /// (`submitted`, `call`, `sends`) and what WeChat showed before it (`before`).
     pub detail: String,
     /// Why it failed (JSON of [`Failure`]).
     pub failure: Option<String>,
@@ -270,7 +291,6 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
         steps.push(("categories", serde_json::to_string(c)?));
     }
     for (step, spec) in steps {
-        let now = now_ms();
         execute!(
             &mut *tx,
             "INSERT INTO setup_steps (appid, step, spec, state, detail, updated_at) VALUES ($1, $2, $3, 'pending', '{}', $4)
@@ -279,7 +299,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
             appid.as_str(),
             step,
             &spec,
-            now
+            now_ms()
         )
         .context("cannot store a setup step")?;
         record_history(
@@ -290,25 +310,31 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
             None,
         )
         .await?;
-        // A step attached again while its job waits (to poll an audit) starts now.
-        execute!(
-            &mut *tx,
-            "UPDATE jobs SET run_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
-            now,
-            format!("setup:{appid}:{step}")
-        )
-        .context("cannot wake a setup job")?;
-        state
-            .queue
-            .enqueue(
-                &mut *tx,
-                JOB,
-                &serde_json::json!({ "appid": appid, "step": step }),
-                Some(&format!("setup:{appid}:{step}")),
-                now,
-            )
-            .await?;
+        start_job(state, tx, appid, step).await?;
     }
+    Ok(())
+}
+
+/// Queues the job of a step, or makes its waiting job (polling an audit) due now.
+async fn start_job(state: &AppState, tx: &mut Tx, appid: &AppId, step: &str) -> anyhow::Result<()> {
+    let now = now_ms();
+    execute!(
+        &mut *tx,
+        "UPDATE jobs SET run_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
+        now,
+        format!("setup:{appid}:{step}")
+    )
+    .context("cannot wake a setup job")?;
+    state
+        .queue
+        .enqueue(
+            &mut *tx,
+            JOB,
+            &serde_json::json!({ "appid": appid, "step": step }),
+            Some(&format!("setup:{appid}:{step}")),
+            now,
+        )
+        .await?;
     Ok(())
 }
 
@@ -323,9 +349,9 @@ pub async fn steps(state: &AppState, appid: &str) -> anyhow::Result<Vec<Step>> {
     .context("cannot read setup steps")
 }
 
-async fn step(state: &AppState, appid: &str, name: &str) -> anyhow::Result<Option<Step>> {
+async fn step(db: impl AsExec, appid: &str, name: &str) -> anyhow::Result<Option<Step>> {
     fetch_optional!(
-        &state.db,
+        db,
         Step,
         "SELECT appid, step, spec, state, detail, failure, updated_at FROM setup_steps WHERE appid = $1 AND step = $2",
         appid,
@@ -340,6 +366,59 @@ struct Payload {
     step: String,
 }
 
+/// A category by its two ids, written `first-second` in URLs and forms (`8-39`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryKey {
+    /// First-level id.
+    pub first: u64,
+    /// Second-level id.
+    pub second: u64,
+}
+
+impl CategoryKey {
+    /// `8-39` → 8/39.
+    pub fn parse(s: &str) -> Option<CategoryKey> {
+        let (first, second) = s.split_once('-')?;
+        Some(CategoryKey {
+            first: first.trim().parse().ok()?,
+            second: second.trim().parse().ok()?,
+        })
+    }
+
+    fn of(c: &SetCategory) -> CategoryKey {
+        CategoryKey {
+            first: c.first,
+            second: c.second,
+        }
+    }
+
+    fn is(&self, first: u64, second: u64) -> bool {
+        self.first == first && self.second == second
+    }
+}
+
+impl std::fmt::Display for CategoryKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.first, self.second)
+    }
+}
+
+/// What WeChat showed right before a call that must not be resent: what a lost answer is
+/// reconciled against.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct Before {
+    /// Changes used this period: head image or signature changes this month, renames
+    /// (`nickname_info`, when WeChat sends it), category changes (`limit - quota`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    used: Option<u64>,
+    /// The value the call changes: the head image's URL, the signature, the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// The categories sent (addcategory) or resubmitted (modifycategory).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    categories: Vec<CategoryKey>,
+}
+
 /// Progress of a step, kept in `detail`.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 struct Detail {
@@ -350,15 +429,53 @@ struct Detail {
     /// Material id → media id uploaded.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     media: std::collections::BTreeMap<String, String>,
-    /// Written before a call that must not be resent.
+    /// Written before a call that must not be resent, cleared once its answer is recorded.
     #[serde(default)]
     submitted: bool,
+    /// That call (`setnickname`, `modifyheadimage`, `modifysignature`, `addcategory`,
+    /// `modifycategory`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    call: Option<String>,
+    /// When it was (about to be) sent (unix ms): the grace period counts from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    submitted_at: Option<i64>,
+    /// How many times it may have reached WeChat: a lost call that provably did not apply is
+    /// sent once more, never a third time.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    sends: u32,
+    /// What WeChat showed right before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    before: Option<Before>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     audit_id: Option<u64>,
+    /// A name audit is known to be open although its id was lost with setnickname's answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    audit_open: bool,
+    /// The plan's categories were added (addcategory answered, or found set): what is left is
+    /// following their audits.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    added: bool,
+    /// A rejected category to resubmit with new qualifications (modifycategory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    modify: Option<CategoryKey>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quota: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// What became of a call that must not be resent.
+enum Sent<T> {
+    /// WeChat answered; the step records it (its save clears `submitted`).
+    Answered(T),
+    /// The answer was lost: WeChat may or may not have applied the call; `submitted` stays.
+    Lost(String),
+    /// Refused by WeChat or never sent: not applied; `submitted` is cleared.
+    Refused(ClientError),
 }
 
 struct Ctx<'a> {
@@ -411,27 +528,120 @@ impl Ctx<'_> {
         }
         tx.commit().await?;
         self.step.state = to;
+        self.step.detail = detail;
         Ok(())
     }
 
     async fn fail(&mut self, failure: Failure) -> anyhow::Result<Outcome> {
         tracing::warn!(step = %self.step.step, code = %failure.code, "setup step failed");
+        self.detail.submitted = false;
         self.save(Some("failed"), Some(&failure)).await?;
         Ok(Outcome::Done)
     }
 
     async fn done(&mut self) -> anyhow::Result<Outcome> {
         tracing::info!(step = %self.step.step, "setup step done");
+        self.detail.submitted = false;
         self.save(Some("done"), None).await?;
         Ok(Outcome::Done)
     }
 
     /// What to do with a client error: retry it, or stop the step with its meaning.
     async fn on_error(&mut self, e: ClientError) -> anyhow::Result<Outcome> {
-        if is_retryable(&e) && !e.is_outcome_unknown() {
+        if is_retryable(&e) && !is_lost_answer(&e) {
             return Ok(Outcome::Retry(e.to_string()));
         }
         self.fail(Failure::from_client(&e)).await
+    }
+
+    /// Sends `call`, a call that must not be resent: `submitted` is written first, with what
+    /// WeChat showed before it (`before`), so a run that finds it without an answer reconciles
+    /// instead of calling again. The crash tests freeze a job on either side of the call.
+    async fn send<T>(
+        &mut self,
+        call: &'static str,
+        before: Before,
+        request: impl std::future::Future<Output = Result<T, ClientError>>,
+    ) -> anyhow::Result<Sent<T>> {
+        self.detail.submitted = true;
+        self.detail.call = Some(call.to_owned());
+        self.detail.submitted_at = Some(now_ms());
+        self.detail.sends += 1;
+        self.detail.before = Some(before);
+        self.save(None, None).await?;
+        let point = |at: &str| format!("setup.{}.{at}", self.step.step);
+        self.state.crash_points.reach(&point("before_call")).await;
+        let result = request.await;
+        self.state.crash_points.reach(&point("after_call")).await;
+        self.state.metrics.wechat_call(call, result.is_ok());
+        match result {
+            Ok(answer) => {
+                self.detail.submitted = false;
+                Ok(Sent::Answered(answer))
+            }
+            Err(e) if is_lost_answer(&e) => {
+                tracing::warn!(step = %self.step.step, call, error = %e, "answer lost; reconciling from WeChat's state");
+                Ok(Sent::Lost(e.to_string()))
+            }
+            Err(e) => {
+                self.detail.submitted = false;
+                self.detail.sends = self.detail.sends.saturating_sub(1);
+                self.save(None, None).await?;
+                Ok(Sent::Refused(e))
+            }
+        }
+    }
+
+    /// The call in flight and what WeChat showed before it.
+    fn in_flight(&self) -> (String, Before) {
+        (
+            self.detail.call.clone().unwrap_or_else(|| "the call".to_owned()),
+            self.detail.before.clone().unwrap_or_default(),
+        )
+    }
+
+    /// When a lost call that changed nothing on WeChat is known not to have been applied.
+    fn grace_until(&self) -> i64 {
+        let grace_ms = i64::try_from(self.state.settings.reconcile_grace_secs)
+            .unwrap_or(60)
+            .saturating_mul(1000);
+        self.detail
+            .submitted_at
+            .unwrap_or(self.step.updated_at)
+            .saturating_add(grace_ms)
+    }
+
+    /// The lost call was applied: the answer is taken as given.
+    fn applied(&mut self, note: String) {
+        tracing::info!(step = %self.step.step, %note, "lost answer reconciled");
+        self.detail.submitted = false;
+        self.detail.note = Some(note);
+    }
+
+    /// The lost call changed nothing on WeChat within the grace period, so WeChat did not apply
+    /// it: the step runs again and sends it once more — or stops if that was the second time.
+    async fn not_applied(&mut self) -> anyhow::Result<Outcome> {
+        let (call, _) = self.in_flight();
+        if self.detail.sends >= 2 {
+            return self
+                .fail(Failure::new(
+                    "outcome_unknown",
+                    format!(
+                        "{call}'s answer was lost twice and WeChat shows no change; it is not sent a third time"
+                    ),
+                    "Check the Mini Program on WeChat and this service's access to it, then attach the step again to retry.",
+                ))
+                .await;
+        }
+        let note = format!(
+            "{call}'s answer was lost and WeChat showed no change after {} s, so it was not applied: sent once more",
+            self.state.settings.reconcile_grace_secs
+        );
+        tracing::info!(step = %self.step.step, %note, "lost answer reconciled");
+        self.detail.submitted = false;
+        self.detail.note = Some(note);
+        self.save(None, None).await?;
+        Ok(Outcome::WaitUntil(now_ms()))
     }
 
     async fn upload(&mut self, material_id: &str) -> Result<MediaId, Result<Outcome, anyhow::Error>> {
@@ -495,7 +705,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     tracing::Span::current()
         .record("appid", appid.as_str())
         .record("step", name.as_str());
-    let Some(step) = step(state, &appid, &name).await? else {
+    let Some(step) = step(&state.db, &appid, &name).await? else {
         return Ok(Outcome::Dead(format!("no setup step {name} for {appid}")));
     };
     if step.state == "done" || step.state == "failed" {
@@ -524,42 +734,36 @@ macro_rules! try_upload {
     ($ctx:expr, $id:expr) => {
         match $ctx.upload($id).await {
             Ok(m) => m,
+            Err(outcome) => return Err(outcome),
+        }
+    };
+}
+
+macro_rules! wechat {
+    ($ctx:expr, $call:expr) => {
+        match $call.await {
+            Ok(answer) => answer,
+            Err(e) => return $ctx.on_error(e).await,
+        }
+    };
+}
+
+macro_rules! step_try {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
             Err(outcome) => return outcome,
         }
     };
 }
 
-async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
-    let plan: NicknamePlan = serde_json::from_str(&ctx.step.spec)?;
-    if ctx.step.state == "awaiting_audit" {
-        return poll_nickname(ctx).await;
-    }
-    if ctx.detail.submitted {
-        // A run died after setnickname was sent: do not send it again (it could open a second
-        // audit); what WeChat shows now decides.
-        return match ctx.state.client.account_basic_info(&ctx.appid).await {
-            Ok(info) if info.nickname.as_deref() == Some(plan.name.as_str()) => ctx.done().await,
-            Ok(_) => {
-                ctx.fail(Failure::new(
-                    "outcome_unknown",
-                    "setnickname's answer was lost and the name has not changed (yet); an audit may be open",
-                    "Check the Mini Program's name on WeChat; attach the nickname step again to retry.",
-                ))
-                .await
-            }
-            Err(e) => ctx.on_error(e).await,
-        };
-    }
-    if ctx.detail.hit_condition.is_none() {
-        match ctx.state.client.check_nickname(&ctx.appid, &plan.name).await {
-            Ok(check) => {
-                ctx.detail.hit_condition = Some(check.hit_condition);
-                ctx.detail.check_wording = (!check.wording.is_empty()).then_some(check.wording);
-                ctx.save(None, None).await?;
-            }
-            Err(e) => return ctx.on_error(e).await,
-        }
-    }
+// ---- nickname ----
+
+/// setnickname's request, its materials uploaded (or taken from earlier uploads).
+async fn nickname_request(
+    ctx: &mut Ctx<'_>,
+    plan: &NicknamePlan,
+) -> Result<SetNicknameRequest, anyhow::Result<Outcome>> {
     let mut req = SetNicknameRequest {
         nick_name: plan.name.clone(),
         ..Default::default()
@@ -582,28 +786,149 @@ async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     req.naming_other_stuff_3 = others.next();
     req.naming_other_stuff_4 = others.next();
     req.naming_other_stuff_5 = others.next();
+    Ok(req)
+}
 
-    ctx.detail.submitted = true;
-    ctx.save(None, None).await?;
-    match ctx.state.client.set_nickname(&ctx.appid, &req).await {
-        Ok(resp) => {
-            if !resp.wording.is_empty() {
-                ctx.detail.note = Some(resp.wording);
-            }
-            match resp.audit_id {
-                Some(AuditId(id)) => {
-                    ctx.detail.audit_id = Some(id);
-                    ctx.save(Some("awaiting_audit"), None).await?;
-                    Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)))
-                }
-                None => ctx.done().await,
-            }
+fn rename_count(info: &AccountBasicInfoResponse) -> Option<u64> {
+    info.nickname_info.as_ref().and_then(|n| n.modify_used_count)
+}
+
+async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
+    let plan: NicknamePlan = serde_json::from_str(&ctx.step.spec)?;
+    if ctx.step.state == "awaiting_audit" && ctx.detail.audit_id.is_some() {
+        return poll_nickname(ctx).await;
+    }
+    if ctx.detail.submitted || ctx.step.state == "awaiting_audit" {
+        return reconcile_nickname(ctx, &plan).await;
+    }
+    if ctx.detail.hit_condition.is_none() {
+        let check = wechat!(ctx, ctx.state.client.check_nickname(&ctx.appid, &plan.name));
+        ctx.detail.hit_condition = Some(check.hit_condition);
+        ctx.detail.check_wording = (!check.wording.is_empty()).then_some(check.wording);
+        ctx.save(None, None).await?;
+    }
+    let req = step_try!(nickname_request(ctx, &plan).await);
+    let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
+    if info.nickname.as_deref() == Some(plan.name.as_str()) {
+        ctx.detail.note = Some("the Mini Program already has this name".into());
+        return ctx.done().await;
+    }
+    let before = Before {
+        used: rename_count(&info),
+        value: info.nickname.clone(),
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    match ctx
+        .send("setnickname", before, state.client.set_nickname(&appid, &req))
+        .await?
+    {
+        Sent::Answered(resp) => nickname_answered(ctx, resp).await,
+        Sent::Lost(e) => {
+            // Most likely WeChat opened an audit whose id went with the answer.
+            ctx.detail.note = Some(format!(
+                "setnickname's answer was lost ({e}); WeChat may have opened an audit whose id is unknown: it is \
+                 followed by the wxa_nickname_audit push for this name and by the name getaccountbasicinfo shows; \
+                 setnickname is not sent again unless WeChat provably did not apply it"
+            ));
+            ctx.save(Some("awaiting_audit"), None).await?;
+            Ok(Outcome::WaitUntil(now_ms()))
         }
-        Err(e) if e.is_outcome_unknown() => Ok(Outcome::WaitUntil(now_ms())),
-        Err(e) => {
-            ctx.detail.submitted = false;
-            ctx.on_error(e).await
+        Sent::Refused(e) => ctx.on_error(e).await,
+    }
+}
+
+async fn nickname_answered(ctx: &mut Ctx<'_>, resp: SetNicknameResponse) -> anyhow::Result<Outcome> {
+    if !resp.wording.is_empty() {
+        ctx.detail.note = Some(resp.wording);
+    }
+    match resp.audit_id {
+        Some(AuditId(id)) => {
+            ctx.detail.audit_id = Some(id);
+            ctx.detail.audit_open = false;
+            ctx.save(Some("awaiting_audit"), None).await?;
+            Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)))
         }
+        None => ctx.done().await,
+    }
+}
+
+/// setnickname's answer was lost (or the service stopped while it was in flight), so the
+/// audit's id is unknown and api_wxa_querynickname cannot be asked. What WeChat shows decides:
+///
+/// 1. getaccountbasicinfo shows the name: applied (and approved, or no audit was needed);
+/// 2. the `wxa_nickname_audit` push for this name decides the step ([`nickname_audit_pushed`]);
+/// 3. `nickname_info.modify_used_count` grew since the call: WeChat counted the rename, so an
+///    audit is open — wait for 1 or 2;
+/// 4. none of these after the grace period: setnickname is sent once more. That cannot open a
+///    second audit: while one is open WeChat refuses any new name (91003), which proves the lost
+///    call opened it (then wait for 1 or 2); an answer proves it had not been applied.
+async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::Result<Outcome> {
+    let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
+    if info.nickname.as_deref() == Some(plan.name.as_str()) {
+        ctx.applied("setnickname's answer was lost, but WeChat shows the name: it was applied".into());
+        return ctx.done().await;
+    }
+    if ctx.step.state != "awaiting_audit" {
+        ctx.detail.note = Some(
+            "the service stopped while setnickname was in flight; the name is followed by the wxa_nickname_audit \
+             push and getaccountbasicinfo (setnickname is not sent again unless WeChat provably did not apply it)"
+                .into(),
+        );
+        ctx.save(Some("awaiting_audit"), None).await?;
+    }
+    let (_, before) = ctx.in_flight();
+    let counted = matches!((before.used, rename_count(&info)), (Some(b), Some(n)) if n > b);
+    if counted && !ctx.detail.audit_open {
+        ctx.detail.audit_open = true;
+        ctx.applied(
+            "setnickname's answer was lost, but WeChat counted the rename (nickname_info): an audit is open; \
+             its result comes by push or shows in getaccountbasicinfo"
+                .into(),
+        );
+        ctx.save(None, None).await?;
+    }
+    let next_poll = now_ms() + poll_ms(ctx.state);
+    if ctx.detail.audit_open {
+        return Ok(Outcome::WaitUntil(next_poll));
+    }
+    if now_ms() < ctx.grace_until() {
+        return Ok(Outcome::WaitUntil(ctx.grace_until().min(next_poll)));
+    }
+    if ctx.detail.sends >= 2 {
+        return ctx.not_applied().await;
+    }
+    let req = step_try!(nickname_request(ctx, plan).await);
+    let before = Before {
+        used: rename_count(&info),
+        value: info.nickname.clone(),
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    match ctx
+        .send("setnickname", before, state.client.set_nickname(&appid, &req))
+        .await?
+    {
+        Sent::Answered(resp) => {
+            ctx.detail.note = Some(
+                "setnickname's answer was lost and WeChat showed no trace of it, so it was not applied: sent once more"
+                    .into(),
+            );
+            nickname_answered(ctx, resp).await
+        }
+        Sent::Refused(e) if e.code() == Some(91003) => {
+            ctx.detail.audit_open = true;
+            ctx.detail.note = Some(
+                "setnickname's answer was lost; sent once more, WeChat refused a second name while an audit is open \
+                 (91003), so the lost call opened it: its result comes by the wxa_nickname_audit push or shows in \
+                 getaccountbasicinfo"
+                    .into(),
+            );
+            ctx.save(None, None).await?;
+            Ok(Outcome::WaitUntil(next_poll))
+        }
+        Sent::Refused(e) => ctx.on_error(e).await,
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
     }
 }
 
@@ -621,18 +946,14 @@ async fn poll_nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
             ))
             .await;
     };
-    match ctx
-        .state
-        .client
-        .query_nickname_audit(&ctx.appid, AuditId(audit_id))
-        .await
-    {
-        Ok(r) => match r.audit_stat {
-            AuditStatus::Reviewing => Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state))),
-            AuditStatus::Approved => ctx.done().await,
-            AuditStatus::Rejected => ctx.fail(rejected_name(&r.fail_reason)).await,
-        },
-        Err(e) => ctx.on_error(e).await,
+    let r = wechat!(
+        ctx,
+        ctx.state.client.query_nickname_audit(&ctx.appid, AuditId(audit_id))
+    );
+    match r.audit_stat {
+        AuditStatus::Reviewing => Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state))),
+        AuditStatus::Approved => ctx.done().await,
+        AuditStatus::Rejected => ctx.fail(rejected_name(&r.fail_reason)).await,
     }
 }
 
@@ -644,15 +965,28 @@ fn rejected_name(reason: &str) -> Failure {
     )
 }
 
-/// A `wxa_nickname_audit` push: decides an awaiting nickname step.
-pub async fn nickname_audit_pushed(state: &AppState, appid: &str, approved: bool, reason: &str) -> anyhow::Result<()> {
-    let Some(step) = step(state, appid, "nickname").await? else {
+/// A `wxa_nickname_audit` push for `nickname`: decides the nickname step awaiting that name's
+/// audit (or reconciling a lost setnickname of it). A push about another name changes nothing.
+pub async fn nickname_audit_pushed(
+    state: &AppState,
+    appid: &str,
+    nickname: &str,
+    approved: bool,
+    reason: &str,
+) -> anyhow::Result<()> {
+    let Some(step) = step(&state.db, appid, "nickname").await? else {
         return Ok(());
     };
-    if step.state != "awaiting_audit" {
+    let detail: Detail = serde_json::from_str(&step.detail).unwrap_or_default();
+    let reconciling = step.state == "running" && detail.submitted;
+    if step.state != "awaiting_audit" && !reconciling {
         return Ok(());
     }
-    let detail: Detail = serde_json::from_str(&step.detail).unwrap_or_default();
+    let plan: NicknamePlan = serde_json::from_str(&step.spec)?;
+    if !nickname.is_empty() && nickname != plan.name {
+        tracing::info!(appid, nickname, "a name audit push for another name; the step goes on");
+        return Ok(());
+    }
     let mut ctx = Ctx {
         state,
         appid: AppId::parse(appid.to_owned())?,
@@ -668,27 +1002,42 @@ pub async fn nickname_audit_pushed(state: &AppState, appid: &str, approved: bool
     Ok(())
 }
 
+// ---- avatar and signature ----
+
 async fn avatar(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     let plan: AvatarPlan = serde_json::from_str(&ctx.step.spec)?;
+    let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
+    let head = info.head_image_info.clone();
     if ctx.detail.submitted {
-        return ctx
-            .fail(Failure::new(
-                "outcome_unknown",
-                "modifyheadimage's answer was lost; the head image may or may not have changed",
-                "Check the head image on WeChat; attach the avatar step again to retry (it spends a monthly change).",
-            ))
-            .await;
-    }
-    match ctx.state.client.account_basic_info(&ctx.appid).await {
-        Ok(info) => {
-            if let Some(h) = info.head_image_info {
-                ctx.detail.quota = Some(serde_json::json!({ "used": h.modify_used_count, "quota": h.modify_quota }));
-                if h.modify_quota > 0 && h.modify_used_count >= h.modify_quota {
-                    return ctx.fail(Failure::wechat(53202, "")).await;
-                }
-            }
+        // A change spends one of the month's and gives the head image a new URL.
+        let (_, before) = ctx.in_flight();
+        let (Some(head), Some(used)) = (head, before.used) else {
+            return ctx
+                .fail(Failure::new(
+                    "outcome_unknown",
+                    "modifyheadimage's answer was lost and getaccountbasicinfo has no head_image_info to tell whether it was applied",
+                    "Check the head image on WeChat; attach the avatar step again to retry (it spends a monthly change).",
+                ))
+                .await;
+        };
+        let new_image = before.value.as_ref().is_some_and(|url| *url != head.head_image_url);
+        if head.modify_used_count > used || new_image {
+            ctx.applied(format!(
+                "modifyheadimage's answer was lost, but WeChat applied it (changes this month: {used} → {})",
+                head.modify_used_count
+            ));
+            return ctx.done().await;
         }
-        Err(e) => return ctx.on_error(e).await,
+        if now_ms() < ctx.grace_until() {
+            return Ok(Outcome::WaitUntil(ctx.grace_until()));
+        }
+        return ctx.not_applied().await;
+    }
+    if let Some(h) = &head {
+        ctx.detail.quota = Some(serde_json::json!({ "used": h.modify_used_count, "quota": h.modify_quota }));
+        if h.modify_quota > 0 && h.modify_used_count >= h.modify_quota {
+            return ctx.fail(Failure::wechat(53202, "")).await;
+        }
     }
     let Some(id) = material(&plan.image) else {
         return ctx
@@ -699,42 +1048,59 @@ async fn avatar(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
             ))
             .await;
     };
-    let media = try_upload!(ctx, id);
-    ctx.detail.submitted = true;
-    ctx.save(None, None).await?;
+    let media = match ctx.upload(id).await {
+        Ok(m) => m,
+        Err(outcome) => return outcome,
+    };
+    let before = Before {
+        used: head.as_ref().map(|h| h.modify_used_count),
+        value: head.map(|h| h.head_image_url),
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    let crop = plan.crop.unwrap_or(CropBox::FULL);
     match ctx
-        .state
-        .client
-        .set_head_image(&ctx.appid, &media, plan.crop.unwrap_or(CropBox::FULL))
-        .await
+        .send(
+            "modifyheadimage",
+            before,
+            state.client.set_head_image(&appid, &media, crop),
+        )
+        .await?
     {
-        Ok(()) => ctx.done().await,
-        Err(e) if e.is_outcome_unknown() => Ok(Outcome::WaitUntil(now_ms())),
-        Err(e) => {
-            ctx.detail.submitted = false;
-            ctx.on_error(e).await
-        }
+        Sent::Answered(()) => ctx.done().await,
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
 
 async fn signature(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     let wanted: String = serde_json::from_str(&ctx.step.spec)?;
-    let info = match ctx.state.client.account_basic_info(&ctx.appid).await {
-        Ok(info) => info,
-        Err(e) => return ctx.on_error(e).await,
-    };
+    let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
     let current = info.signature_info.clone().unwrap_or_default();
     if ctx.detail.submitted {
+        let (_, before) = ctx.in_flight();
         if current.signature == wanted {
+            ctx.applied("modifysignature's answer was lost, but WeChat shows the new signature: it was applied".into());
             return ctx.done().await;
         }
-        return ctx
-            .fail(Failure::new(
-                "outcome_unknown",
-                "modifysignature's answer was lost and the signature has not changed",
-                "Attach the signature step again to retry.",
-            ))
-            .await;
+        // A change spent while another signature shows: someone changed it meanwhile. No count
+        // to compare: nothing proves the call was not applied.
+        if before.used.is_none_or(|u| current.modify_used_count > u) {
+            return ctx
+                .fail(Failure::new(
+                    "outcome_unknown",
+                    format!(
+                        "modifysignature's answer was lost and WeChat shows another signature ({}) with {} change(s) this month; whether the call was applied cannot be told",
+                        current.signature, current.modify_used_count
+                    ),
+                    "Check the signature on WeChat (and who else changes it); attach the signature step again to set it (it spends a monthly change).",
+                ))
+                .await;
+        }
+        if now_ms() < ctx.grace_until() {
+            return Ok(Outcome::WaitUntil(ctx.grace_until()));
+        }
+        return ctx.not_applied().await;
     }
     if current.signature == wanted {
         return ctx.done().await;
@@ -743,68 +1109,68 @@ async fn signature(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     if current.modify_quota > 0 && current.modify_used_count >= current.modify_quota {
         return ctx.fail(Failure::wechat(53200, "")).await;
     }
-    ctx.detail.submitted = true;
-    ctx.save(None, None).await?;
-    match ctx.state.client.set_signature(&ctx.appid, &wanted).await {
-        Ok(()) => ctx.done().await,
-        Err(e) if e.is_outcome_unknown() => Ok(Outcome::WaitUntil(now_ms())),
-        Err(e) => {
-            ctx.detail.submitted = false;
-            ctx.on_error(e).await
-        }
+    let before = Before {
+        used: info.signature_info.as_ref().map(|s| s.modify_used_count),
+        value: Some(current.signature),
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    match ctx
+        .send("modifysignature", before, state.client.set_signature(&appid, &wanted))
+        .await?
+    {
+        Sent::Answered(()) => ctx.done().await,
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Refused(e) => ctx.on_error(e).await,
     }
+}
+
+// ---- categories ----
+
+fn changes_spent(c: &GetCategoryResponse) -> u64 {
+    c.limit.saturating_sub(c.quota)
+}
+
+fn find_set(current: &GetCategoryResponse, key: CategoryKey) -> Option<&SetCategory> {
+    current.categories.iter().find(|c| key.is(c.first, c.second))
 }
 
 async fn categories(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     let plan: Vec<CategoryPlan> = serde_json::from_str(&ctx.step.spec)?;
-    let current = match ctx.state.client.categories(&ctx.appid).await {
-        Ok(c) => c,
-        Err(e) => return ctx.on_error(e).await,
-    };
-    let ours: Vec<_> = current
-        .categories
-        .iter()
-        .filter(|c| plan.iter().any(|p| p.first == c.first && p.second == c.second))
-        .collect();
-    if ctx.step.state == "awaiting_audit" || ctx.detail.submitted {
-        if ours.len() < plan.len() {
-            if ctx.detail.submitted && ctx.step.state != "awaiting_audit" {
-                return ctx
-                    .fail(Failure::new(
-                        "outcome_unknown",
-                        "addcategory's answer was lost and the categories are not set",
-                        "Attach the categories step again to retry.",
-                    ))
-                    .await;
-            }
-            return ctx
-                .fail(Failure::new(
-                    "categories_missing",
-                    "the categories are no longer set",
-                    "Attach the step again.",
-                ))
-                .await;
-        }
-        if let Some(r) = ours.iter().find(|c| c.audit_status == AuditStatus::Rejected) {
-            return ctx.fail(rejected_category(r.first, r.second, &r.audit_reason)).await;
-        }
-        if ours.iter().all(|c| c.audit_status == AuditStatus::Approved) {
-            return ctx.done().await;
-        }
-        if ctx.step.state != "awaiting_audit" {
-            ctx.save(Some("awaiting_audit"), None).await?;
-        }
-        return Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)));
+    let current = wechat!(ctx, ctx.state.client.categories(&ctx.appid));
+    if ctx.detail.submitted {
+        return reconcile_categories(ctx, &current).await;
     }
+    if let Some(key) = ctx.detail.modify {
+        return modify_category(ctx, &plan, &current, key).await;
+    }
+    // A step awaiting an audit has added its categories (rows older than `added` too).
+    if !ctx.detail.added && ctx.step.state != "awaiting_audit" {
+        return add_categories(ctx, &plan, &current).await;
+    }
+    follow_categories(ctx, &plan, &current).await
+}
+
+/// The categories of the plan not set yet go in one addcategory call.
+async fn add_categories(
+    ctx: &mut Ctx<'_>,
+    plan: &[CategoryPlan],
+    current: &GetCategoryResponse,
+) -> anyhow::Result<Outcome> {
     ctx.detail.quota = Some(
         serde_json::json!({ "limit": current.limit, "quota": current.quota, "category_limit": current.category_limit }),
     );
     let missing: Vec<&CategoryPlan> = plan
         .iter()
-        .filter(|p| !ours.iter().any(|c| c.first == p.first && c.second == p.second))
+        .filter(|p| {
+            !current
+                .categories
+                .iter()
+                .any(|c| c.first == p.first && c.second == p.second)
+        })
         .collect();
     if missing.is_empty() {
-        ctx.detail.submitted = true;
+        ctx.detail.added = true;
         ctx.save(None, None).await?;
         return Ok(Outcome::WaitUntil(now_ms()));
     }
@@ -812,40 +1178,219 @@ async fn categories(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         return ctx.fail(Failure::wechat(53300, "")).await;
     }
     let mut requests = Vec::new();
-    for p in missing {
-        let mut certicates = Vec::new();
-        for cert in &p.certificates {
-            let Some(id) = material(&cert.image) else { continue };
-            let media = try_upload!(ctx, id);
-            certicates.push(Certificate {
-                key: cert.key.clone(),
-                value: media.into_string(),
-            });
-        }
+    for p in &missing {
+        let certicates = step_try!(certificates(ctx, p).await);
         requests.push(CategoryRequest {
             first: p.first,
             second: p.second,
             certicates,
         });
     }
-    ctx.detail.submitted = true;
-    ctx.save(None, None).await?;
-    match ctx.state.client.add_categories(&ctx.appid, requests).await {
-        Ok(()) => Ok(Outcome::WaitUntil(now_ms())),
-        Err(e) if e.is_outcome_unknown() => Ok(Outcome::WaitUntil(now_ms())),
-        Err(e) => {
-            ctx.detail.submitted = false;
-            ctx.on_error(e).await
+    let before = Before {
+        used: Some(changes_spent(current)),
+        categories: missing
+            .iter()
+            .map(|p| CategoryKey {
+                first: p.first,
+                second: p.second,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    match ctx
+        .send("addcategory", before, state.client.add_categories(&appid, requests))
+        .await?
+    {
+        Sent::Answered(()) => {
+            ctx.detail.added = true;
+            ctx.save(None, None).await?;
+            Ok(Outcome::WaitUntil(now_ms()))
         }
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
 
-fn rejected_category(first: u64, second: u64, reason: &str) -> Failure {
+/// A category's qualifications, uploaded (or taken from earlier uploads).
+async fn certificates(ctx: &mut Ctx<'_>, p: &CategoryPlan) -> Result<Vec<Certificate>, anyhow::Result<Outcome>> {
+    let mut out = Vec::new();
+    for cert in &p.certificates {
+        let Some(id) = material(&cert.image) else { continue };
+        let media = try_upload!(ctx, id);
+        out.push(Certificate {
+            key: cert.key.clone(),
+            value: media.into_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// A rejected category resubmitted with new qualifications (spec §6.5): only a rejected one
+/// may be modified (53307), and only a category that is set (53306).
+async fn modify_category(
+    ctx: &mut Ctx<'_>,
+    plan: &[CategoryPlan],
+    current: &GetCategoryResponse,
+    key: CategoryKey,
+) -> anyhow::Result<Outcome> {
+    let Some(p) = plan.iter().find(|p| key.is(p.first, p.second)) else {
+        return ctx
+            .fail(Failure::new(
+                "internal",
+                format!("category {key} to resubmit is not in the step's plan"),
+                "Resubmit the category again.",
+            ))
+            .await;
+    };
+    match find_set(current, key) {
+        None => return ctx.fail(not_set(key)).await,
+        Some(c) if c.audit_status != AuditStatus::Rejected => {
+            return ctx.fail(not_rejected(key, c.audit_status)).await;
+        }
+        Some(_) => {}
+    }
+    if current.quota == 0 {
+        return ctx.fail(Failure::wechat(53300, "")).await;
+    }
+    let certicates = step_try!(certificates(ctx, p).await);
+    let request = CategoryRequest {
+        first: key.first,
+        second: key.second,
+        certicates,
+    };
+    let before = Before {
+        used: Some(changes_spent(current)),
+        categories: vec![key],
+        ..Default::default()
+    };
+    let (state, appid) = (ctx.state, ctx.appid.clone());
+    match ctx
+        .send("modifycategory", before, state.client.modify_category(&appid, &request))
+        .await?
+    {
+        Sent::Answered(()) => {
+            ctx.detail.modify = None;
+            ctx.detail.note = Some(format!(
+                "category {key} resubmitted with new qualifications (modifycategory); its audit is followed again"
+            ));
+            ctx.save(None, None).await?;
+            Ok(Outcome::WaitUntil(now_ms()))
+        }
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Refused(e) => ctx.on_error(e).await,
+    }
+}
+
+/// addcategory's or modifycategory's answer was lost: the categories set and the period's
+/// changes (getcategory's `quota`) tell whether WeChat applied it.
+async fn reconcile_categories(ctx: &mut Ctx<'_>, current: &GetCategoryResponse) -> anyhow::Result<Outcome> {
+    let (call, before) = ctx.in_flight();
+    let spent = before.used.is_some_and(|u| changes_spent(current) > u);
+    let applied = if call == "modifycategory" {
+        // A resubmitted category leaves the rejected state (review, or approved at once).
+        let moved = before
+            .categories
+            .iter()
+            .any(|k| find_set(current, *k).is_some_and(|c| c.audit_status != AuditStatus::Rejected));
+        if moved || spent {
+            ctx.detail.modify = None;
+            true
+        } else {
+            false
+        }
+    } else if spent || before.categories.iter().any(|k| find_set(current, *k).is_some()) {
+        ctx.detail.added = true;
+        true
+    } else {
+        false
+    };
+    if applied {
+        ctx.applied(format!(
+            "{call}'s answer was lost, but WeChat applied it (getcategory shows it; changes this period: {} → {})",
+            before.used.map(|u| u.to_string()).unwrap_or_else(|| "?".into()),
+            changes_spent(current)
+        ));
+        ctx.save(None, None).await?;
+        return Ok(Outcome::WaitUntil(now_ms()));
+    }
+    if now_ms() < ctx.grace_until() {
+        return Ok(Outcome::WaitUntil(ctx.grace_until()));
+    }
+    ctx.not_applied().await
+}
+
+/// The plan's categories are set: done when every one is approved, stopped when one is
+/// rejected (it can be resubmitted), awaiting while any is under review.
+async fn follow_categories(
+    ctx: &mut Ctx<'_>,
+    plan: &[CategoryPlan],
+    current: &GetCategoryResponse,
+) -> anyhow::Result<Outcome> {
+    let ours: Vec<&SetCategory> = current
+        .categories
+        .iter()
+        .filter(|c| plan.iter().any(|p| p.first == c.first && p.second == c.second))
+        .collect();
+    if ours.len() < plan.len() {
+        let gone: Vec<String> = plan
+            .iter()
+            .filter(|p| !ours.iter().any(|c| c.first == p.first && c.second == p.second))
+            .map(|p| format!("{}-{}", p.first, p.second))
+            .collect();
+        return ctx
+            .fail(Failure::new(
+                "categories_missing",
+                format!("categories {} are no longer set", gone.join(", ")),
+                "Attach the categories step again.",
+            ))
+            .await;
+    }
+    if let Some(r) = ours.iter().find(|c| c.audit_status == AuditStatus::Rejected) {
+        return ctx.fail(rejected_category(&ctx.appid, r)).await;
+    }
+    if ours.iter().all(|c| c.audit_status == AuditStatus::Approved) {
+        return ctx.done().await;
+    }
+    if ctx.step.state != "awaiting_audit" {
+        ctx.save(Some("awaiting_audit"), None).await?;
+    }
+    Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)))
+}
+
+fn rejected_category(appid: &AppId, c: &SetCategory) -> Failure {
+    let key = CategoryKey::of(c);
     Failure::new(
         "category_rejected",
-        format!("WeChat rejected category {first}/{second}: {reason}"),
-        "Supply the qualifications getallcategories lists for it (modifycategory), or choose another category.",
+        format!(
+            "WeChat rejected category {key} ({} › {}): {}",
+            c.first_name, c.second_name, c.audit_reason
+        ),
+        format!(
+            "Resubmit it with new qualifications (POST /api/v1/mini-programs/{appid}/categories/{key}/resubmit, or the \
+             form under the category on the console's Mini Program page), or delete it and choose another category."
+        ),
     )
+}
+
+/// A WeChat rule broken, with the catalog's meaning and remedy and what exactly was wrong.
+fn rule_broken(code: i64, what: String) -> Failure {
+    let mut f = Failure::wechat(code, "");
+    f.message = format!("{what}: {}", f.message);
+    f
+}
+
+fn not_set(key: CategoryKey) -> Failure {
+    rule_broken(53306, format!("category {key} is not set on this Mini Program"))
+}
+
+fn not_rejected(key: CategoryKey, status: AuditStatus) -> Failure {
+    let now = match status {
+        AuditStatus::Reviewing => "under review",
+        AuditStatus::Approved => "approved",
+        AuditStatus::Rejected => "rejected",
+    };
+    rule_broken(53307, format!("category {key} is {now}, not rejected"))
 }
 
 /// A `wxa_category_audit` push: wakes the categories step, which reads the outcome.
@@ -858,4 +1403,296 @@ pub async fn category_audit_pushed(state: &AppState, appid: &str) -> anyhow::Res
             &format!("setup:{appid}:categories"),
         )
         .await
+}
+
+// ---- the operator's category changes: resubmit a rejected one, delete one ----
+
+/// Why a category change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CategoryChangeError {
+    /// The request breaks a rule of ours (no qualification given, an image WeChat would refuse).
+    #[error("{0}")]
+    Invalid(String),
+    /// The category is not set on the Mini Program.
+    #[error("category {0} is not set on this Mini Program")]
+    NotSet(CategoryKey),
+    /// WeChat's rules refuse it (53307 not rejected, 53306 not set, 53308 under review), found in
+    /// getcategory before any change was sent or answered by WeChat.
+    #[error("{}", .0.message)]
+    Refused(Failure),
+    /// The categories step is sending a call whose answer is not recorded yet.
+    #[error("the categories step is waiting for WeChat's answer to {0}; try again in a moment")]
+    Busy(String),
+    /// WeChat could not be asked.
+    #[error(transparent)]
+    WeChat(ClientError),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for CategoryChangeError {
+    fn from(e: sqlx::Error) -> Self {
+        CategoryChangeError::Unexpected(e.into())
+    }
+}
+
+/// The categories step as stored, if a call of it is not in flight.
+async fn categories_step(db: impl AsExec, appid: &AppId) -> Result<Option<(Step, Detail)>, CategoryChangeError> {
+    let Some(s) = step(db, appid.as_str(), "categories").await? else {
+        return Ok(None);
+    };
+    let detail: Detail = serde_json::from_str(&s.detail).unwrap_or_default();
+    if detail.submitted && !matches!(s.state.as_str(), "done" | "failed") {
+        return Err(CategoryChangeError::Busy(
+            detail.call.unwrap_or_else(|| "a call".into()),
+        ));
+    }
+    Ok(Some((s, detail)))
+}
+
+/// Replaces the categories step's row with `spec`, `state` and `detail` if nobody changed it
+/// since it was read (optimistic: the job saves between the operator's reads).
+async fn rewrite_step(
+    tx: &mut Tx,
+    appid: &AppId,
+    old: Option<&Step>,
+    spec: &[CategoryPlan],
+    state: &str,
+    detail: &Detail,
+    failure: Option<&str>,
+) -> Result<(), CategoryChangeError> {
+    let spec = serde_json::to_string(spec).context("cannot encode a plan")?;
+    let detail = serde_json::to_string(detail).context("cannot encode a step's detail")?;
+    let n = match old {
+        Some(old) => execute!(
+            &mut *tx,
+            "UPDATE setup_steps SET spec = $1, state = $2, detail = $3, failure = $8, updated_at = $4
+             WHERE appid = $5 AND step = 'categories' AND state = $6 AND detail = $7",
+            &spec,
+            state,
+            &detail,
+            now_ms(),
+            appid.as_str(),
+            &old.state,
+            &old.detail,
+            failure
+        ),
+        None => execute!(
+            &mut *tx,
+            "INSERT INTO setup_steps (appid, step, spec, state, detail, updated_at) VALUES ($1, 'categories', $2, $3, $4, $5)
+             ON CONFLICT (appid, step) DO NOTHING",
+            appid.as_str(),
+            &spec,
+            state,
+            &detail,
+            now_ms()
+        ),
+    }
+    .context("cannot store the categories step")?;
+    if n == 0 {
+        return Err(CategoryChangeError::Busy("a change made meanwhile".into()));
+    }
+    Ok(())
+}
+
+/// Resubmits a rejected category with new qualification images (spec §6.5): the images are
+/// kept, the categories step takes the category into its plan with them and starts again: it
+/// uploads them as temporary media, calls modifycategory once (reconciled like every call that
+/// spends a quota), and follows the category's audit again (`wxa_category_audit` push, getcategory
+/// polling). Checked against getcategory first: only a category that is set (53306) and rejected
+/// (53307) may be modified.
+pub async fn resubmit_category(
+    state: &AppState,
+    appid: &AppId,
+    key: CategoryKey,
+    certificates: Vec<CertificatePlan>,
+) -> Result<Step, CategoryChangeError> {
+    if certificates.is_empty() {
+        return Err(CategoryChangeError::Invalid(
+            "certificates: give the new qualification images, each with its key (the document's name as getallcategories lists it)".into(),
+        ));
+    }
+    if let Some(c) = certificates.iter().find(|c| c.key.trim().is_empty()) {
+        return Err(CategoryChangeError::Invalid(format!(
+            "certificates: a key is empty ({:?})",
+            c.key
+        )));
+    }
+    let current = state
+        .client
+        .categories(appid)
+        .await
+        .map_err(CategoryChangeError::WeChat)?;
+    match find_set(&current, key) {
+        None => return Err(CategoryChangeError::Refused(not_set(key))),
+        Some(c) if c.audit_status != AuditStatus::Rejected => {
+            return Err(CategoryChangeError::Refused(not_rejected(key, c.audit_status)));
+        }
+        Some(_) => {}
+    }
+    let mut kept = Vec::new();
+    for cert in certificates {
+        let image = keep_image(state, cert.image, "certificates", false)
+            .await
+            .map_err(|e| match e {
+                PlanError::Rule(m) => CategoryChangeError::Invalid(m),
+                PlanError::Unexpected(e) => CategoryChangeError::Unexpected(e),
+            })?;
+        kept.push(CertificatePlan { key: cert.key, image });
+    }
+    let mut tx = state.db.begin().await?;
+    let old = categories_step(&mut tx, appid).await?;
+    let (mut spec, media) = match &old {
+        Some((s, d)) => (
+            serde_json::from_str::<Vec<CategoryPlan>>(&s.spec).context("a stored plan is malformed")?,
+            d.media.clone(),
+        ),
+        None => (Vec::new(), Default::default()),
+    };
+    match spec.iter_mut().find(|p| key.is(p.first, p.second)) {
+        Some(p) => p.certificates = kept,
+        None => spec.push(CategoryPlan {
+            first: key.first,
+            second: key.second,
+            certificates: kept,
+        }),
+    }
+    let note = format!("category {key} resubmitted with new qualifications");
+    let detail = Detail {
+        media,
+        modify: Some(key),
+        note: Some(note.clone()),
+        ..Default::default()
+    };
+    rewrite_step(
+        &mut tx,
+        appid,
+        old.as_ref().map(|(s, _)| s),
+        &spec,
+        "pending",
+        &detail,
+        None,
+    )
+    .await?;
+    record_history(
+        &mut tx,
+        &format!("mini_program:{appid}"),
+        old.as_ref().map(|(s, _)| format!("categories:{}", s.state)).as_deref(),
+        "categories:pending",
+        Some(&note),
+    )
+    .await?;
+    start_job(state, &mut tx, appid, "categories").await?;
+    tx.commit().await?;
+    tracing::info!(%appid, category = %key, "category resubmitted");
+    step(&state.db, appid.as_str(), "categories")
+        .await?
+        .ok_or_else(|| CategoryChangeError::Unexpected(anyhow::anyhow!("the categories step vanished")))
+}
+
+/// Deletes a category (spec §6.3; not while it is under review: 53308) and takes it out of the
+/// categories step's plan. deletecategory may be sent again safely, so a lost answer is settled
+/// by reading getcategory. A step that had stopped over this category (rejected) follows the
+/// others again; one left with no category is done.
+pub async fn delete_category(
+    state: &AppState,
+    appid: &AppId,
+    key: CategoryKey,
+) -> Result<GetCategoryResponse, CategoryChangeError> {
+    categories_step(&state.db, appid).await?;
+    let current = state
+        .client
+        .categories(appid)
+        .await
+        .map_err(CategoryChangeError::WeChat)?;
+    match find_set(&current, key) {
+        None => return Err(CategoryChangeError::NotSet(key)),
+        Some(c) if c.audit_status == AuditStatus::Reviewing => {
+            return Err(CategoryChangeError::Refused(rule_broken(
+                53308,
+                format!("category {key} is under review"),
+            )));
+        }
+        Some(_) => {}
+    }
+    let deleted = state.client.delete_category(appid, key.first, key.second).await;
+    state.metrics.wechat_call("deletecategory", deleted.is_ok());
+    let after = state
+        .client
+        .categories(appid)
+        .await
+        .map_err(CategoryChangeError::WeChat)?;
+    if let Err(e) = deleted {
+        // An answer lost after WeChat deleted it (or a retry that found it gone) is no failure.
+        if find_set(&after, key).is_some() {
+            return Err(match e {
+                ClientError::Api { .. } => CategoryChangeError::Refused(Failure::from_client(&e)),
+                other => CategoryChangeError::WeChat(other),
+            });
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let note = format!("category {key} deleted (deletecategory)");
+    if let Some((old, detail)) = categories_step(&mut tx, appid).await? {
+        let mut spec: Vec<CategoryPlan> = serde_json::from_str(&old.spec).context("a stored plan is malformed")?;
+        if spec.iter().any(|p| key.is(p.first, p.second)) {
+            spec.retain(|p| !key.is(p.first, p.second));
+            let failure_code = old
+                .failure
+                .as_deref()
+                .and_then(|f| serde_json::from_str::<Failure>(f).ok())
+                .map(|f| f.code);
+            let stopped_over_categories = matches!(
+                failure_code.as_deref(),
+                Some("category_rejected" | "categories_missing")
+            );
+            let mut next = Detail {
+                media: detail.media.clone(),
+                note: Some(note.clone()),
+                ..detail.clone()
+            };
+            let to = if spec.is_empty() {
+                next.note = Some(format!("{note}; no category is left in the plan"));
+                "done"
+            } else if old.state == "failed" && stopped_over_categories {
+                // Follow the categories that are left (they were added already).
+                next = Detail {
+                    media: detail.media,
+                    added: true,
+                    note: Some(note.clone()),
+                    ..Default::default()
+                };
+                "pending"
+            } else {
+                old.state.as_str()
+            };
+            let failure = (to == old.state).then_some(old.failure.as_deref()).flatten();
+            rewrite_step(&mut tx, appid, Some(&old), &spec, to, &next, failure).await?;
+            if to != "done" && to != "failed" {
+                start_job(state, &mut tx, appid, "categories").await?;
+            }
+            if to != old.state {
+                record_history(
+                    &mut tx,
+                    &format!("mini_program:{appid}"),
+                    Some(&format!("categories:{}", old.state)),
+                    &format!("categories:{to}"),
+                    next.note.as_deref(),
+                )
+                .await?;
+            }
+        }
+    }
+    record_history(
+        &mut tx,
+        &format!("mini_program:{appid}"),
+        None,
+        "categories:deleted",
+        Some(&note),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%appid, category = %key, "category deleted");
+    Ok(after)
 }

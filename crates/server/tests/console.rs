@@ -4,7 +4,8 @@
 //!   `FASTREG_TEST_DATABASE_URL` is set: sign-in is required, a wrong password is refused, the
 //!   one-time password must be replaced, a form without its CSRF token (or with another one) is
 //!   refused and changes nothing, the session cookie is HttpOnly and SameSite, the language
-//!   switches and is remembered.
+//!   switches and is remembered; a category WeChat rejected is resubmitted with new
+//!   qualifications from its form, and a category is deleted, each with the session's CSRF token.
 //! - The browser journey: headless Chromium driven through chromedriver (fantoccini) against the
 //!   service and the emulator, both in-process: sign in, authorize an account on the emulated
 //!   componentloginpage, fast-register a Mini Program through the emulated confirmation page,
@@ -836,6 +837,210 @@ on_both!(a_job_that_gave_up_can_be_retried, |db| async move {
     assert!(
         http.get("/console/jobs").await.body.contains("Jobs that gave up (1)"),
         "it ran and gave up again"
+    );
+    app.cleanup().await;
+});
+
+/// Fast-registers a Mini Program from the account's page: the console's form, the admin's
+/// confirmation on the emulated fastregisterauth page, WeChat's redirect back, then the jobs;
+/// returns the new Mini Program's appid.
+async fn register(app: &TestApp, http: &mut Http, oa: &str) -> String {
+    let page = http.get(&format!("/console/accounts/{oa}")).await;
+    let started = http
+        .post(
+            &format!("/console/accounts/{oa}/registrations"),
+            &[("csrf", &page.csrf()), ("copy_wx_verify", "1")],
+        )
+        .await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let auth = url::Url::parse(&started.location.expect("to WeChat's page")).expect("a URL");
+    let q: HashMap<String, String> = auth.query_pairs().into_owned().collect();
+    let confirmed = app
+        .control(
+            "fastregister/confirm",
+            json!({ "component_appid": q["component_appid"], "appid": q["appid"], "copy_wx_verify": true, "redirect_uri": q["redirect_uri"] }),
+        )
+        .await;
+    let back = confirmed["redirect"].as_str().unwrap_or_else(|| panic!("{confirmed}"));
+    assert_eq!(http.get_url(back).await.status, 303, "back to the console");
+    fastreg_server::startup::drain(&app.state, Duration::ZERO)
+        .await
+        .expect("drain");
+    let (appid,): (String,) = fastreg_server::fetch_one!(&app.state.db, (String,), "SELECT appid FROM mini_programs")
+        .expect("the Mini Program");
+    appid
+}
+
+/// Decides the open category audit of `appid`.
+async fn decide_category(app: &TestApp, appid: &str, approve: bool) {
+    let audits = app.control_get("audits").await;
+    let open: Vec<&Value> = audits["audits"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["kind"] == "category" && x["appid"] == appid && x["decision"].is_null())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(open.len(), 1, "{audits}");
+    let id = open[0]["audit_id"].as_u64().expect("audit id");
+    app.control(
+        &format!("audits/{id}"),
+        json!({ "approve": approve, "reason": "资质图片不清晰" }),
+    )
+    .await;
+    fastreg_server::startup::drain(&app.state, Duration::ZERO)
+        .await
+        .expect("drain");
+}
+
+/// How many times the emulator saw `endpoint` called.
+async fn calls(app: &TestApp, endpoint: &str) -> u64 {
+    app.control_get("calls").await["counts"][endpoint].as_u64().unwrap_or(0)
+}
+
+async fn drain(app: &TestApp) {
+    fastreg_server::startup::drain(&app.state, Duration::ZERO)
+        .await
+        .expect("drain");
+}
+
+/// A multipart form with one image, as the page's file inputs send it.
+fn with_image(fields: &[(&str, &str)], file_field: &str) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    let part = reqwest::multipart::Part::bytes(png(64, 64))
+        .file_name("permit.png")
+        .mime_str("image/png")
+        .expect("mime");
+    form.part(file_field.to_owned(), part)
+}
+
+// A category WeChat rejected carries a form for new qualifications, in both languages; the form
+// (with the session's CSRF token, like every other) resubmits it through modifycategory and its
+// audit is followed again. A category not under review can be deleted from the page; one under
+// review says why it cannot (53308).
+on_both!(a_rejected_category_is_resubmitted_and_one_deleted, |db| async move {
+    let Some(app) = spawn_app(db, 0).await else { return };
+    let mut http = Http::new(&app);
+    http.lang = Some("en");
+    http.sign_in_ready(&app).await;
+    authorize(&app, &mut http, OA_ENTERPRISE).await;
+    let mp = register(&app, &mut http, OA_ENTERPRISE).await;
+    let page_path = format!("/console/mini-programs/{mp}");
+
+    // 教育 › 出国移民 with its qualification, through the category form.
+    let form = http.get(&format!("{page_path}/categories/new?pick=8-39")).await;
+    let added = http
+        .send(
+            http.client
+                .post(app.url(&format!("{page_path}/categories")))
+                .multipart(with_image(
+                    &[("csrf", &form.csrf()), ("first", "8"), ("second", "39")],
+                    "cert_0_0",
+                )),
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    drain(&app).await;
+    let page = http.get(&page_path).await;
+    assert!(
+        page.body.contains("cannot be deleted (53308)"),
+        "under review: {}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("/categories/8-39/delete"),
+        "no delete button while under review"
+    );
+
+    decide_category(&app, &mp, false).await;
+    let page = http.get(&page_path).await;
+    let action = format!("action=\"{page_path}/categories/8-39/resubmit\"");
+    assert!(
+        page.body.contains(&action),
+        "a form on the rejected category: {}",
+        page.body
+    );
+    assert!(page.body.contains("Resubmit with new qualifications"));
+    assert!(page.body.contains("资质图片不清晰"), "WeChat's reason is shown");
+    assert!(
+        page.body.contains("category_rejected"),
+        "the step's failure is explained"
+    );
+    let zh = http.get(&format!("{page_path}?lang=zh")).await;
+    assert!(zh.body.contains("上传新的资质，重新提交审核"), "{}", zh.body);
+    assert!(zh.body.contains("删除这个类目"));
+    http.get(&format!("{page_path}?lang=en")).await;
+
+    // Without the session's CSRF token: refused, nothing sent.
+    let resubmit = app.url(&format!("{page_path}/categories/8-39/resubmit"));
+    let forged = http
+        .send(
+            http.client
+                .post(&resubmit)
+                .multipart(with_image(&[("csrf", "forged")], "cert_0_0")),
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(calls(&app, "modifycategory").await, 0);
+    // Without an image: said so, nothing sent.
+    let empty = http
+        .send(
+            http.client
+                .post(&resubmit)
+                .multipart(reqwest::multipart::Form::new().text("csrf", page.csrf())),
+        )
+        .await;
+    assert_eq!(empty.status, 400, "{}", empty.body);
+    assert!(
+        empty.body.contains("upload every document of one option"),
+        "{}",
+        empty.body
+    );
+
+    let sent = http
+        .send(
+            http.client
+                .post(&resubmit)
+                .multipart(with_image(&[("csrf", &page.csrf())], "cert_0_0")),
+        )
+        .await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    assert_eq!(
+        sent.location.as_deref(),
+        Some(format!("{page_path}?done=resubmitted#categories").as_str())
+    );
+    drain(&app).await;
+    assert_eq!(calls(&app, "modifycategory").await, 1);
+    let page = http.get(&format!("{page_path}?done=resubmitted")).await;
+    assert!(page.body.contains("being resubmitted for review"), "{}", page.body);
+    assert!(
+        page.body.contains("id=\"categories-status\"") && page.body.contains("data-state=\"awaiting_audit\""),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&action), "no longer rejected");
+
+    decide_category(&app, &mp, true).await;
+    let page = http.get(&page_path).await;
+    assert!(page.body.contains("data-state=\"done\""), "{}", page.body);
+    let delete = format!("{page_path}/categories/8-39/delete");
+    assert!(page.body.contains(&delete), "{}", page.body);
+    assert_eq!(http.post(&delete, &[("csrf", "forged")]).await.status, 403);
+    assert_eq!(calls(&app, "deletecategory").await, 0);
+    let deleted = http.post(&delete, &[("csrf", &page.csrf())]).await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert_eq!(calls(&app, "deletecategory").await, 1);
+    let page = http.get(&format!("{page_path}?done=deleted")).await;
+    assert!(page.body.contains("The category was deleted."), "{}", page.body);
+    assert!(!page.body.contains("data-category=\"8-39\""), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action IN ('category.resubmit', 'category.delete')")
+            .await,
+        2
     );
     app.cleanup().await;
 });

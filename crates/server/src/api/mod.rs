@@ -13,7 +13,7 @@ use crate::startup::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use serde::Serialize;
 
 /// The one error shape of the API.
@@ -110,6 +110,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/mini-programs/{appid}/categories/catalog",
             get(resources::category_catalog),
+        )
+        .route(
+            "/mini-programs/{appid}/categories/{category}",
+            delete(resources::delete_category),
+        )
+        .route(
+            "/mini-programs/{appid}/categories/{category}/resubmit",
+            post(resources::resubmit_category),
         )
         .route("/mini-programs/{appid}/rebind", post(resources::create_rebind))
         .route("/rebind-tasks/{id}", get(resources::get_rebind))

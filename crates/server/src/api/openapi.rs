@@ -22,6 +22,14 @@ fn path_param(name: &str) -> Value {
     json!([{ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }])
 }
 
+fn category_params() -> Value {
+    json!([
+        { "name": "appid", "in": "path", "required": true, "schema": { "type": "string" } },
+        { "name": "category", "in": "path", "required": true, "description": "first-second category ids, e.g. 8-39",
+          "schema": { "type": "string", "pattern": "^[0-9]+-[0-9]+$" } }
+    ])
+}
+
 /// The document.
 pub fn spec() -> Value {
     let image = json!({
@@ -54,6 +62,8 @@ pub fn spec() -> Value {
             "/mini-programs/{appid}/setup": { "parameters": path_param("appid"), "put": op("Attach (or re-attach) a setup plan", "200", Some("SetupPlan")) },
             "/mini-programs/{appid}/nickname-audit": { "parameters": path_param("appid"), "get": op("The name audit, with WeChat's current answer", "200", None) },
             "/mini-programs/{appid}/categories/catalog": { "parameters": path_param("appid"), "get": op("The categories this Mini Program may set (getallcategories)", "200", None) },
+            "/mini-programs/{appid}/categories/{category}": { "parameters": category_params(), "delete": op("Delete a category (deletecategory; refused while it is under review, 53308) and take it out of the setup plan", "200", None) },
+            "/mini-programs/{appid}/categories/{category}/resubmit": { "parameters": category_params(), "post": op("Resubmit a rejected category with new qualification images: uploaded, modifycategory called once (only a rejected category may be modified, 53307; only a set one, 53306), its audit followed again", "202", Some("ResubmitCategory")) },
             "/mini-programs/{appid}/rebind": { "parameters": path_param("appid"), "post": op("Start an admin rebind: returns the componentrebindadmin URL", "201", None) },
             "/rebind-tasks/{id}": { "parameters": path_param("id"), "get": op("A rebind task's state", "200", None) },
             "/jobs": { "get": op("Jobs with status, attempts and last error (filter: status)", "200", None) },
@@ -82,6 +92,14 @@ pub fn spec() -> Value {
                     }
                 },
                 "Image": image,
+                "ResubmitCategory": {
+                    "type": "object", "required": ["certificates"],
+                    "properties": {
+                        "certificates": { "type": "array", "minItems": 1, "items": { "type": "object", "required": ["key", "image"], "properties": {
+                            "key": { "type": "string", "description": "The document's name, as getallcategories lists it" },
+                            "image": { "$ref": "#/components/schemas/Image" } } } }
+                    }
+                },
                 "SetupPlan": {
                     "type": "object",
                     "properties": {

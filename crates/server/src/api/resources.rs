@@ -1,5 +1,5 @@
 //! The resources: authorizers, authorizations, registrations, Mini Programs (setup, nickname
-//! audit, category catalog), rebind tasks, jobs.
+//! audit, category catalog, resubmitting and deleting a category), rebind tasks, jobs.
 
 use super::ApiError;
 use super::keys::Actor;
@@ -333,6 +333,91 @@ pub(super) async fn category_catalog(
     Ok(Json(
         serde_json::to_value(all).map_err(|e| ApiError::unexpected(e.into()))?,
     ))
+}
+
+/// `first-second` (`8-39`) from the URL.
+fn category_key(s: &str) -> Result<setup::CategoryKey, ApiError> {
+    setup::CategoryKey::parse(s)
+        .ok_or_else(|| ApiError::invalid(format!("{s:?} is not a category: write first-second, e.g. 8-39")))
+}
+
+impl From<setup::CategoryChangeError> for ApiError {
+    fn from(e: setup::CategoryChangeError) -> Self {
+        use setup::CategoryChangeError as E;
+        match e {
+            E::Invalid(m) => ApiError::invalid(m),
+            E::NotSet(key) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "category_not_set",
+                format!("category {key} is not set on this Mini Program"),
+                "GET /api/v1/mini-programs/{appid}?live=true lists the categories that are set.",
+            ),
+            // WeChat's rule (53306, 53307, 53308), with the catalog's meaning and remedy.
+            E::Refused(f) => ApiError::new(StatusCode::CONFLICT, &f.code, f.message, f.remedy),
+            E::Busy(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "step_busy",
+                e.to_string(),
+                "Try again in a moment; GET /api/v1/mini-programs/{appid} shows the categories step.",
+            ),
+            E::WeChat(c) => ApiError::wechat(&c),
+            E::Unexpected(e) => ApiError::unexpected(e),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Resubmit {
+    certificates: Vec<setup::CertificatePlan>,
+}
+
+pub(super) async fn resubmit_category(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((appid_s, category)): Path<(String, String)>,
+    Json(body): Json<Resubmit>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ours(&state, &appid_s).await?;
+    let appid = appid(appid_s)?;
+    let key = category_key(&category)?;
+    let step = setup::resubmit_category(&state, &appid, key, body.certificates).await?;
+    crate::startup::audit(
+        &state,
+        &actor.0,
+        "category.resubmit",
+        &format!("mini_program:{appid}"),
+        &key.to_string(),
+    )
+    .await;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "appid": appid, "category": key.to_string(), "step": step_view(&step) })),
+    ))
+}
+
+pub(super) async fn delete_category(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((appid_s, category)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    ours(&state, &appid_s).await?;
+    let appid = appid(appid_s)?;
+    let key = category_key(&category)?;
+    let categories = setup::delete_category(&state, &appid, key).await?;
+    crate::startup::audit(
+        &state,
+        &actor.0,
+        "category.delete",
+        &format!("mini_program:{appid}"),
+        &key.to_string(),
+    )
+    .await;
+    let steps = setup::steps(&state, appid.as_str()).await?;
+    Ok(Json(json!({
+        "appid": appid, "deleted": key.to_string(), "categories": categories,
+        "setup": steps.iter().map(step_view).collect::<Vec<_>>(),
+    })))
 }
 
 // ---- rebind ----

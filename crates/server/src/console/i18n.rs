@@ -183,7 +183,7 @@ fn ours_zh(code: &str) -> Option<(&'static str, &'static str)> {
         ),
         "category_rejected" => (
             "微信审核驳回了这个类目。",
-            "补充该类目要求的资质后重新提交，或改选其他类目。",
+            "在类目下方上传新的资质重新提交审核（modifycategory），或删除这个类目后改选其他类目。",
         ),
         "material_missing" => ("提交的材料已不在服务中。", "重新提交这一步。"),
         "categories_missing" => ("类目已不在帐号上。", "重新添加类目。"),

@@ -1,12 +1,15 @@
 //! Mini Programs: the list, a Mini Program's page (live basic info and quotas, the setup forms
-//! and their status), the category picker with qualification uploads, and rebinding the admin.
+//! and their status), the category picker with qualification uploads, resubmitting a rejected
+//! category with new qualifications and deleting a category, and rebinding the admin.
 //!
 //! Each setup form becomes a one-part setup plan given to [`setup::store_plan`] (which checks
 //! the spec's rules and keeps the images) and [`setup::attach`] (which starts the step's job), as
 //! `PUT /api/v1/mini-programs/{appid}/setup` does; the step's state, WeChat's wording, the audit
-//! and any failure are read back from `setup_steps`. The name check is the one WeChat call made
-//! straight from a form: checkwxverifynickname has no workflow, it only tells the operator what
-//! WeChat thinks of a name before it is submitted.
+//! and any failure are read back from `setup_steps`. Resubmitting and deleting a category go
+//! through [`setup::resubmit_category`] and [`setup::delete_category`], as the REST API's
+//! `…/categories/{first}-{second}/resubmit` and `DELETE …/categories/{first}-{second}` do. The name
+//! check is the one WeChat call made straight from a form: checkwxverifynickname has no workflow,
+//! it only tells the operator what WeChat thinks of a name before it is submitted.
 
 use super::auth::Session;
 use super::error::{ConsoleError, explained_code};
@@ -14,7 +17,10 @@ use super::i18n::{Lang, explain};
 use super::view::{self, Cx, Section, badge, step_name, when};
 use crate::failure::Failure;
 use crate::rebind::RebindTask;
-use crate::setup::{self, AvatarPlan, CategoryPlan, CertificatePlan, Image, NicknamePlan, SetupPlan, Step};
+use crate::setup::{
+    self, AvatarPlan, CategoryChangeError, CategoryKey, CategoryPlan, CertificatePlan, Image, NicknamePlan, SetupPlan,
+    Step,
+};
 use crate::startup::{AppState, audit};
 use crate::store::history;
 use crate::{fetch_all, fetch_optional};
@@ -27,7 +33,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use fastreg_protocol::AppId;
 use fastreg_protocol::account::{AccountBasicInfoResponse, AuditStatus};
-use fastreg_protocol::category::{CategoryNode, GetAllCategoriesResponse, GetCategoryResponse};
+use fastreg_protocol::category::{CategoryNode, GetAllCategoriesResponse, GetCategoryResponse, SetCategory};
 use fastreg_protocol::rules::{self, CropBox, ImageKind, MediaType, RuleError};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -231,6 +237,11 @@ fn done_flash(lang: Lang, done: &str) -> Markup {
         "signature" => lang.t("功能介绍已提交。", "The description was submitted."),
         "categories" => lang.t("类目已提交。", "The category was submitted."),
         "retry" => lang.t("已重新开始这一步。", "The step starts again."),
+        "resubmitted" => lang.t(
+            "已上传新的资质，类目正在重新提交审核。",
+            "The new qualifications were uploaded: the category is being resubmitted for review.",
+        ),
+        "deleted" => lang.t("类目已删除。", "The category was deleted."),
         _ => return html! {},
     };
     view::flash(text)
@@ -504,7 +515,8 @@ fn tree(catalog: &GetAllCategoriesResponse) -> Vec<(&CategoryNode, Vec<&Category
     let nodes = &catalog.category_list.categories;
     nodes
         .iter()
-        .filter(|n| n.father == 0)
+        // The root (id 0, which lists the first level) is no category.
+        .filter(|n| n.father == 0 && n.id != 0)
         .map(|first| {
             (
                 first,
@@ -528,12 +540,7 @@ fn categories_card(cx: &Cx, appid: &str, step: Option<&Step>, live: &Live) -> Ma
                     Ok(c) => {
                         @if c.categories.is_empty() { p.muted { (cx.t("还没有类目。", "No category yet.")) } }
                         ul.rows.categories {
-                            @for s in &c.categories {
-                                li data-category={ (s.first) "-" (s.second) } {
-                                    (s.first_name) " › " (s.second_name) " " (badge(lang, audit_state(s.audit_status)))
-                                    @if !s.audit_reason.is_empty() { " " span.muted { (s.audit_reason) } }
-                                }
-                            }
+                            @for s in &c.categories { (category_row(cx, appid, s, live.catalog.as_ref().ok())) }
                         }
                         p.muted { (cx.t("最多可设置 ", "At most ")) (c.category_limit) (cx.t(" 个类目。", " categories.")) }
                     }
@@ -561,6 +568,64 @@ fn categories_card(cx: &Cx, appid: &str, step: Option<&Step>, live: &Live) -> Ma
                     }
                 }
                 Err(f) => { p { (cx.t("读取类目目录失败：", "Cannot read the category catalog:")) } (view::explained(lang, &explain(f))) }
+            }
+        }
+    }
+}
+
+/// A category set on the Mini Program: its audit, the resubmit form when WeChat rejected it,
+/// and the delete button (not while under review: 53308).
+fn category_row(cx: &Cx, appid: &str, s: &SetCategory, catalog: Option<&GetAllCategoriesResponse>) -> Markup {
+    let lang = cx.lang;
+    let key = format!("{}-{}", s.first, s.second);
+    html! {
+        li data-category=(key) {
+            (s.first_name) " › " (s.second_name) " " (badge(lang, audit_state(s.audit_status)))
+            @if !s.audit_reason.is_empty() { " " span.muted.reason { (s.audit_reason) } }
+            @if s.audit_status == AuditStatus::Rejected { (resubmit_form(cx, appid, s, catalog)) }
+            @if s.audit_status == AuditStatus::Reviewing {
+                p.hint { (cx.t("审核中的类目不能删除（53308），审核结束后才能删除。", "A category under review cannot be deleted (53308) until its review ends.")) }
+            } @else {
+                form.inline.delete-category method="post" action={ (page_url(appid)) "/categories/" (key) "/delete" } {
+                    (cx.csrf_field())
+                    button.secondary type="submit" { (cx.t("删除这个类目", "Delete this category")) }
+                }
+            }
+        }
+    }
+}
+
+/// The qualification uploads of a rejected category, for modifycategory.
+fn resubmit_form(cx: &Cx, appid: &str, s: &SetCategory, catalog: Option<&GetAllCategoriesResponse>) -> Markup {
+    let key = format!("{}-{}", s.first, s.second);
+    let node = catalog.and_then(|c| find(c, s.first, s.second)).map(|(_, n)| n);
+    let alternatives = node
+        .and_then(|n| n.qualify.as_ref())
+        .map(|q| q.exter_list.as_slice())
+        .unwrap_or(&[]);
+    html! {
+        details.resubmit open data-resubmit=(key) {
+            summary { (cx.t("上传新的资质，重新提交审核", "Resubmit with new qualifications")) }
+            @if alternatives.is_empty() {
+                p.muted { (cx.t("读不到这个类目需要的资质（类目目录暂时不可用），请稍后刷新。", "The qualifications this category needs cannot be read (the category catalog is unavailable); reload later.")) }
+            } @else {
+                p.hint { (cx.t(
+                    "微信驳回了这个类目。上传新的资质图片重新提交，微信会重新审核（modifycategory，占用本周期一次类目修改次数）。满足下面任意一组即可，一组里的每一项都要上传。",
+                    "WeChat rejected this category. Upload new qualification images to resubmit it for review (modifycategory; it spends one of this period's category changes). Satisfy any one option below, uploading every document of that option."
+                )) }
+                form.stack method="post" action={ (page_url(appid)) "/categories/" (key) "/resubmit" } enctype="multipart/form-data" {
+                    (cx.csrf_field())
+                    @for (a, alt) in alternatives.iter().enumerate() {
+                        fieldset.qualification {
+                            legend { (cx.t("方案 ", "Option ")) (a + 1) }
+                            @for (d, doc) in alt.inner_list.iter().enumerate() {
+                                label { (doc.name) (file_input(&format!("cert_{a}_{d}"), false, false)) }
+                            }
+                        }
+                    }
+                    p.hint { (cx.t("图片：PNG、JPEG 或 GIF，每张不超过 2 MB。", "Images: PNG, JPEG or GIF, at most 2 MB each.")) }
+                    button.primary type="submit" { (cx.t("重新提交审核", "Resubmit for review")) }
+                }
             }
         }
     }
@@ -895,8 +960,7 @@ pub(super) struct Pick {
 }
 
 fn parse_pick(pick: &str) -> Option<(u64, u64)> {
-    let (a, b) = pick.split_once('-')?;
-    Some((a.parse().ok()?, b.parse().ok()?))
+    CategoryKey::parse(pick).map(|k| (k.first, k.second))
 }
 
 /// The catalog's node pair for `first`/`second`, if `second` is a child of `first`.
@@ -985,43 +1049,12 @@ pub(super) async fn add_category(
         .map_err(|e| ConsoleError::wechat(&e, &back))?;
     let (_, s) = find(&catalog, first, second)
         .ok_or_else(|| ConsoleError::invalid("目录里没有这个类目。", "The catalog has no such category.", &back))?;
-    let mut certificates = Vec::new();
-    if s.sensitive_type == 1 {
-        let alternatives = s.qualify.as_ref().map(|q| q.exter_list.as_slice()).unwrap_or(&[]);
-        // The first option whose every document was uploaded.
-        let chosen = alternatives.iter().enumerate().find(|(a, alt)| {
-            !alt.inner_list.is_empty()
-                && (0..alt.inner_list.len()).all(|d| form.files(&format!("cert_{a}_{d}")).next().is_some())
-        });
-        let Some((a, alt)) = chosen else {
-            let wanted: Vec<String> = alternatives
-                .iter()
-                .map(|alt| {
-                    alt.inner_list
-                        .iter()
-                        .map(|d| d.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" + ")
-                })
-                .collect();
-            return Err(ConsoleError::invalid(
-                format!("这是敏感类目，请上传任意一组资质的全部文件：{}", wanted.join(" 或 ")),
-                format!(
-                    "This is a sensitive category: upload every document of one option: {}",
-                    wanted.join(" or ")
-                ),
-                format!("{}/categories/new?pick={first}-{second}", page_url(&appid)),
-            ));
-        };
-        for (d, doc) in alt.inner_list.iter().enumerate() {
-            if let Some((_, f, b)) = form.files(&format!("cert_{a}_{d}")).next() {
-                certificates.push(CertificatePlan {
-                    key: doc.name.clone(),
-                    image: image(f, b, "资质图片", "qualification image", &back)?,
-                });
-            }
-        }
-    }
+    let certificates = if s.sensitive_type == 1 {
+        let retry = format!("{}/categories/new?pick={first}-{second}", page_url(&appid));
+        chosen_certificates(&form, s, &back, &retry)?
+    } else {
+        Vec::new()
+    };
     let plan = SetupPlan {
         categories: Some(vec![CategoryPlan {
             first,
@@ -1032,6 +1065,140 @@ pub(super) async fn add_category(
     };
     attach(&state, &session, &id, plan, &back).await?;
     Ok(back_to(&appid, "categories"))
+}
+
+/// The qualifications of the first option (of the catalog's) whose every document was uploaded
+/// as `cert_{option}_{document}`.
+fn chosen_certificates(
+    form: &Upload,
+    node: &CategoryNode,
+    back: &str,
+    retry: &str,
+) -> Result<Vec<CertificatePlan>, ConsoleError> {
+    let alternatives = node.qualify.as_ref().map(|q| q.exter_list.as_slice()).unwrap_or(&[]);
+    let chosen = alternatives.iter().enumerate().find(|(a, alt)| {
+        !alt.inner_list.is_empty()
+            && (0..alt.inner_list.len()).all(|d| form.files(&format!("cert_{a}_{d}")).next().is_some())
+    });
+    let Some((a, alt)) = chosen else {
+        let wanted: Vec<String> = alternatives
+            .iter()
+            .map(|alt| {
+                alt.inner_list
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            })
+            .collect();
+        return Err(ConsoleError::invalid(
+            format!("这是敏感类目，请上传任意一组资质的全部文件：{}", wanted.join(" 或 ")),
+            format!(
+                "This is a sensitive category: upload every document of one option: {}",
+                wanted.join(" or ")
+            ),
+            retry,
+        ));
+    };
+    let mut certificates = Vec::new();
+    for (d, doc) in alt.inner_list.iter().enumerate() {
+        if let Some((_, f, b)) = form.files(&format!("cert_{a}_{d}")).next() {
+            certificates.push(CertificatePlan {
+                key: doc.name.clone(),
+                image: image(f, b, "资质图片", "qualification image", back)?,
+            });
+        }
+    }
+    Ok(certificates)
+}
+
+/// What the operator is told when a category change is refused.
+fn change_error(e: CategoryChangeError, back: &str) -> ConsoleError {
+    match e {
+        CategoryChangeError::Invalid(m) => {
+            ConsoleError::invalid(format!("无法提交：{m}"), format!("Cannot submit: {m}"), back)
+        }
+        CategoryChangeError::NotSet(key) => ConsoleError::invalid(
+            format!("类目 {key} 没有设置在这个小程序上。"),
+            format!("Category {key} is not set on this Mini Program."),
+            back,
+        ),
+        CategoryChangeError::Refused(failure) => ConsoleError::WeChat {
+            failure: Box::new(failure),
+            back: Some(back.to_owned()),
+        },
+        CategoryChangeError::Busy(call) => ConsoleError::invalid(
+            format!("类目这一步正在等待微信对 {call} 的应答，请稍后再试。"),
+            format!("The categories step is waiting for WeChat's answer to {call}; try again in a moment."),
+            back,
+        ),
+        CategoryChangeError::WeChat(e) => ConsoleError::wechat(&e, back),
+        CategoryChangeError::Unexpected(e) => ConsoleError::Unexpected(e),
+    }
+}
+
+fn category_key(category: &str, back: &str) -> Result<CategoryKey, ConsoleError> {
+    CategoryKey::parse(category).ok_or_else(|| ConsoleError::invalid("没有这个类目。", "No such category.", back))
+}
+
+/// `POST /console/mini-programs/{appid}/categories/{first}-{second}/resubmit`: a rejected
+/// category's new qualifications (modifycategory).
+pub(super) async fn resubmit_category(
+    State(state): State<AppState>,
+    session: Session,
+    Path((appid, category)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, ConsoleError> {
+    let back = format!("{}#categories", page_url(&appid));
+    let form = Upload::read(multipart, &back).await?;
+    session.check_csrf(form.field("csrf"))?;
+    let (_, id) = mini_program(&state, &appid).await?;
+    let key = category_key(&category, &back)?;
+    let catalog = state
+        .client
+        .all_categories(&id)
+        .await
+        .map_err(|e| ConsoleError::wechat(&e, &back))?;
+    let (_, node) = find(&catalog, key.first, key.second)
+        .ok_or_else(|| ConsoleError::invalid("目录里没有这个类目。", "The catalog has no such category.", &back))?;
+    let certificates = chosen_certificates(&form, node, &back, &back)?;
+    setup::resubmit_category(&state, &id, key, certificates)
+        .await
+        .map_err(|e| change_error(e, &back))?;
+    audit(
+        &state,
+        &super::actor(&session),
+        "category.resubmit",
+        &format!("mini_program:{id}"),
+        &key.to_string(),
+    )
+    .await;
+    Ok(Redirect::to(&format!("{}?done=resubmitted#categories", page_url(&appid))).into_response())
+}
+
+/// `POST /console/mini-programs/{appid}/categories/{first}-{second}/delete` (deletecategory).
+pub(super) async fn delete_category(
+    State(state): State<AppState>,
+    session: Session,
+    Path((appid, category)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form.csrf)?;
+    let back = format!("{}#categories", page_url(&appid));
+    let (_, id) = mini_program(&state, &appid).await?;
+    let key = category_key(&category, &back)?;
+    setup::delete_category(&state, &id, key)
+        .await
+        .map_err(|e| change_error(e, &back))?;
+    audit(
+        &state,
+        &super::actor(&session),
+        "category.delete",
+        &format!("mini_program:{id}"),
+        &key.to_string(),
+    )
+    .await;
+    Ok(Redirect::to(&format!("{}?done=deleted#categories", page_url(&appid))).into_response())
 }
 
 #[derive(Deserialize)]

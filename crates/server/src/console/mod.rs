@@ -5,7 +5,8 @@
 //!
 //! The console is a face on the service's workflows, not a second implementation: each form
 //! calls what the REST API calls ([`crate::authorization::start`], [`crate::registration::start`],
-//! [`crate::setup::store_plan`] and [`crate::setup::attach`], [`crate::rebind::start`]) and each
+//! [`crate::setup::store_plan`] and [`crate::setup::attach`], [`crate::setup::resubmit_category`],
+//! [`crate::setup::delete_category`], [`crate::rebind::start`]) and each
 //! page reads the rows those workflows keep. WeChat is called from a page only where no workflow
 //! exists: the live account info (getaccountbasicinfo, getcategory), the category catalog and the
 //! name check an operator asks for before submitting a name.
@@ -100,6 +101,14 @@ fn router(state: AppState) -> Router {
         .route(
             "/console/mini-programs/{appid}/categories",
             post(mini_programs::add_category),
+        )
+        .route(
+            "/console/mini-programs/{appid}/categories/{category}/resubmit",
+            post(mini_programs::resubmit_category),
+        )
+        .route(
+            "/console/mini-programs/{appid}/categories/{category}/delete",
+            post(mini_programs::delete_category),
         )
         .route(
             "/console/mini-programs/{appid}/steps/{step}/retry",

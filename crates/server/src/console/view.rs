@@ -276,6 +276,7 @@ pub fn state_label(lang: Lang, state: &str) -> (Cow<'static, str>, &'static str)
         "reviewing" => ("审核中", "Under review", "wait"),
         "approved" => ("审核通过", "Approved", "ok"),
         "rejected" => ("审核不通过", "Rejected", "err"),
+        "deleted" => ("已删除", "Deleted", "ok"),
         _ => ("", "", "wait"),
     };
     if zh.is_empty() {

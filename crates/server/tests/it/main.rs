@@ -12,5 +12,6 @@ mod logs;
 mod queue;
 mod registration;
 mod setup;
+mod setup_crash;
 mod token_store;
 mod webhook;
