@@ -55,7 +55,8 @@ pub struct Authorizer {
     pub nick_name: Option<String>,
     /// Subject.
     pub principal_name: Option<String>,
-    /// Permission set ids (JSON array).
+    /// Permission set ids (stored as JSON text, served as a JSON array).
+    #[serde(serialize_with = "crate::store::json_text")]
     pub func_info: String,
     /// When its access token expires (unix ms).
     pub access_expires_at: Option<i64>,

@@ -18,7 +18,10 @@
 //! (see [`crate::registration`]).
 //!
 //! `dedupe_key` keeps at most one live (queued or running) job per key: enqueueing a duplicate
-//! does nothing, and the key is released when the job finishes.
+//! does nothing, and the key is released when the job finishes. A job that gives up keeps its key
+//! aside as `dead:<id>:<key>` (unique, and matched by no enqueue or wake), so that
+//! [`Queue::retry`] can put it back with the key it had: the retried job is again the one live
+//! job of its workflow.
 
 use crate::store::{AsExec, Backend, Db, now_ms};
 use crate::{execute, fetch_all, fetch_optional};
@@ -88,6 +91,19 @@ pub enum Outcome {
     Retry(String),
     /// Failed for good; the workflow has recorded why.
     Dead(String),
+}
+
+/// What [`Queue::retry`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Retried {
+    /// Queued again, due now.
+    Queued,
+    /// No such job.
+    NotFound,
+    /// Only a job that gave up can be retried; this one is in this status.
+    NotDead(String),
+    /// Another job (this id) already drives the same workflow: nothing to retry.
+    Superseded(i64),
 }
 
 /// The queue.
@@ -223,7 +239,9 @@ impl Queue {
             ),
             Outcome::Retry(error) | Outcome::Dead(error) => execute!(
                 &self.db,
-                "UPDATE jobs SET status = 'dead', dedupe_key = NULL, last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2
+                "UPDATE jobs SET status = 'dead', last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2,
+                        dedupe_key = CASE WHEN dedupe_key IS NULL THEN NULL
+                                          ELSE 'dead:' || CAST(id AS TEXT) || ':' || dedupe_key END
                  WHERE id = $3 AND locked_by = $4 AND status = 'running'",
                 error,
                 now,
@@ -233,6 +251,76 @@ impl Queue {
         }
         .context("cannot record a job's outcome")?;
         Ok(n == 1)
+    }
+
+    /// Puts a job that gave up back in the queue, due now, with its attempts reset and the
+    /// dedupe key it had. The workflow it drives checks its stored state first, so a retry
+    /// never repeats a step that already happened.
+    pub async fn retry(&self, id: i64) -> anyhow::Result<Retried> {
+        let row: Option<(String, Option<String>)> = fetch_optional!(
+            &self.db,
+            (String, Option<String>),
+            "SELECT status, dedupe_key FROM jobs WHERE id = $1",
+            id
+        )
+        .context("cannot read a job")?;
+        let Some((status, kept)) = row else {
+            return Ok(Retried::NotFound);
+        };
+        if status != "dead" {
+            return Ok(Retried::NotDead(status));
+        }
+        let prefix = format!("dead:{id}:");
+        let key = kept.map(|k| k.strip_prefix(&prefix).map(str::to_owned).unwrap_or(k));
+        let now = now_ms();
+        let result = execute!(
+            &self.db,
+            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, dedupe_key = $2, locked_by = NULL,
+                    locked_until = NULL, updated_at = $1
+             WHERE id = $3 AND status = 'dead'",
+            now,
+            key.as_deref(),
+            id
+        );
+        let status_now = async || -> anyhow::Result<Retried> {
+            Ok(match self.get(id).await? {
+                Some(job) => Retried::NotDead(job.status),
+                None => Retried::NotFound,
+            })
+        };
+        match result {
+            Ok(1) => Ok(Retried::Queued),
+            // Retried (or removed) by someone else meanwhile.
+            Ok(_) => status_now().await,
+            // Meanwhile the workflow got a new live job (a push woke it): that one goes on.
+            Err(e) if crate::store::is_unique_violation(&e) => {
+                let live: Option<(i64,)> = fetch_optional!(
+                    &self.db,
+                    (i64,),
+                    "SELECT id FROM jobs WHERE dedupe_key = $1",
+                    key.as_deref()
+                )
+                .context("cannot read a job")?;
+                match live {
+                    Some((live,)) => Ok(Retried::Superseded(live)),
+                    None => status_now().await,
+                }
+            }
+            Err(e) => Err(anyhow::Error::new(e).context("cannot queue a job again")),
+        }
+    }
+
+    /// The newest job with `dedupe_key`, live or given up (a dead job keeps its key aside).
+    pub async fn with_key(&self, dedupe_key: &str) -> anyhow::Result<Option<JobView>> {
+        fetch_optional!(
+            &self.db,
+            JobView,
+            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at
+             FROM jobs WHERE dedupe_key = $1 OR dedupe_key = 'dead:' || CAST(id AS TEXT) || ':' || $1
+             ORDER BY id DESC LIMIT 1",
+            dedupe_key
+        )
+        .context("cannot read a job")
     }
 
     /// Jobs, newest first, optionally of one status.

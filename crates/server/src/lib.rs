@@ -18,7 +18,8 @@
 //!   an audit is reconciled from WeChat's state after a lost answer instead of being resent;
 //! - [`job`]: the durable queue those workflows run on; [`store`]: the two database backends;
 //! - [`event`]: the push receiver; [`callback`]: the signed `state` of redirect URLs;
-//! - [`api`]: the REST resources and their one error shape.
+//! - [`api`]: the REST resources and their one error shape; [`recovery`]: retrying a job that
+//!   gave up, abandoning a registration that never reached fastregister.
 
 pub mod api;
 pub mod authorization;
@@ -28,6 +29,7 @@ pub mod event;
 pub mod failure;
 pub mod job;
 pub mod rebind;
+pub mod recovery;
 pub mod registration;
 pub mod secret_box;
 pub mod settings;

@@ -36,8 +36,41 @@ pub struct RebindTask {
     pub updated_at: i64,
 }
 
-/// Starts a rebind for a Mini Program of ours.
-pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> anyhow::Result<RebindTask> {
+/// Why a rebind could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No account of this appid has authorized the platform.
+    #[error("{0} is not an account this platform knows")]
+    Unknown(String),
+    /// The appid is an Official Account's: componentrebindadmin rebinds a Mini Program's admin.
+    #[error("{0} is an Official Account: componentrebindadmin rebinds the admin of a Mini Program only")]
+    OfficialAccount(String),
+    /// The Mini Program withdrew its authorization (or WeChat refused its refresh token).
+    #[error("Mini Program {0} is not authorized to this platform ({1})")]
+    NotAuthorized(String, String),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Starts a rebind for an authorized Mini Program (one fastreg registered, or another Mini
+/// Program authorized to the platform); an Official Account or an unknown appid is refused.
+pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> Result<RebindTask, StartError> {
+    let account: Option<(String, String)> = fetch_optional!(
+        &state.db,
+        (String, String),
+        "SELECT kind, status FROM authorizers WHERE appid = $1",
+        appid.as_str()
+    )
+    .context("cannot read an authorizer")?;
+    match account {
+        None => return Err(StartError::Unknown(appid.to_string())),
+        Some((kind, _)) if kind == "official_account" => return Err(StartError::OfficialAccount(appid.to_string())),
+        Some((_, status)) if status != "authorized" => {
+            return Err(StartError::NotAuthorized(appid.to_string(), status));
+        }
+        Some(_) => {}
+    }
     let id = uuid::Uuid::new_v4().to_string();
     let redirect = crate::callback::redirect_uri(state, "rebind", &id);
     let url =
@@ -56,7 +89,7 @@ pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> anyhow::Resu
     .context("cannot store the rebind task")?;
     record_history(&state.db, &format!("rebind:{id}"), None, "awaiting_admin", None).await?;
     audit(state, actor, "rebind.start", &format!("rebind:{id}"), appid.as_str()).await;
-    get(state, &id).await?.context("the rebind task vanished")
+    Ok(get(state, &id).await?.context("the rebind task vanished")?)
 }
 
 /// One task.

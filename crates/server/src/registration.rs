@@ -3,22 +3,37 @@
 //!
 //! ```text
 //! awaiting_admin ──callback(ticket), once──▶ ticket_received ──▶ submitting ──fastregister──▶ code_received
-//!                                                                 │   │                          │ query_auth
-//!                                              lost answer/crash  │   └─spec error──▶ failed     ▼
-//!                                                                 ▼                          registered ──▶ setup
-//!                                                          outcome_unknown ──reconcile──────────▲
+//!    │                                          │      ▲            │     │                           │ query_auth
+//!    │ operator: abandon,                       │      │ resend,    │     └─WeChat error──▶ failed    ▼
+//!    │ before any call                          │      │ at most    │ lost answer, a crash,      registered ──▶ setup
+//!    ▼                                          │      │ once       │ or the resend answered 61058    ▲
+//!  abandoned ◀──────────────────────────────────┘      │            ▼                                 │
+//!                                                      └───── outcome_unknown ──reconcile: found──────┘
 //! ```
 //!
 //! Each arrow is one run of the registration's job and is persisted before the next: `submitting`
 //! is written *before* fastregister is called, so a run that finds a registration in
-//! `submitting` knows the call may have been made and never makes it again — it reconciles
-//! instead, from the `authorized` push WeChat sends for the new Mini Program or from
-//! api_get_authorizer_list (the spec's ticket is single use: a second call could only answer
-//! 61058). The appid and authorization_code are written before query_auth, and query_auth's
-//! refresh token is written (by the client, through [`crate::token_store`]) before the
-//! registration becomes `registered`; a crash after the exchange finds the refresh token stored
-//! and goes on, and a code lost with its answer is replaced by the refresh token the authorizer
-//! list carries.
+//! `submitting` knows the call may have been made and never makes it blindly again — it
+//! reconciles instead, from the `authorized` push WeChat sends for the new Mini Program, from
+//! api_get_authorizer_list, and, among several candidates, from the missing name of a Mini
+//! Program fresh from fastregister.
+//!
+//! The ticket is sent again at most once, and only when WeChat's authorizer list shows no new
+//! Mini Program after `reconcile_grace_secs` (WeChat authorizes every Mini Program it
+//! fast-registers to the component at once, so its absence suggests the first call never
+//! applied). A 61058 answer to that resend is taken as proof that the first one applied (the
+//! ticket is single use): the registration does not fail but goes back to `outcome_unknown` and
+//! reconciles for the rest of `reconcile_timeout_secs`, counted from the first call, with a
+//! note for the operator. `submissions` counts only calls that may have reached WeChat (one
+//! rejected before WeChat acted is uncounted), and `submitted_at` stays the time of the first.
+//!
+//! The appid and authorization_code are written before query_auth, and query_auth's refresh
+//! token is written (by the client, through [`crate::token_store`]) before the registration
+//! becomes `registered`; a crash after the exchange finds the refresh token stored and goes on,
+//! and a code lost with its answer is replaced by the refresh token the authorizer list carries.
+//!
+//! An operator may [`abandon`] a registration that has not reached fastregister (its admin never
+//! confirmed, or its job gave up before any call), which frees the account for a new one.
 
 use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_lost_answer, is_retryable};
@@ -49,6 +64,13 @@ pub const CODE_RECEIVED: &str = "code_received";
 pub const REGISTERED: &str = "registered";
 /// Stopped; see `failure`.
 pub const FAILED: &str = "failed";
+/// Given up by the operator before fastregister was sent (see [`abandon`]).
+pub const ABANDONED: &str = "abandoned";
+
+/// fastregister's answer to a ticket it does not take: unknown, expired, or already spent.
+const TICKET_SPENT: i64 = 61058;
+/// The note (and history entry) of a resend that found the ticket spent.
+const SPENT_NOTE: &str = "the resent ticket answered 61058 (invalid ticket): it was already spent, so the first fastregister call did apply and the Mini Program exists. Finding it again from the `authorized` push and the authorizer list until reconcile_timeout_secs after the first call; fastregister is not sent again.";
 
 /// A registration as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -63,8 +85,11 @@ pub struct Registration {
     pub state: String,
     /// The fastregisterauth URL to send the admin to.
     pub auth_url: String,
-    /// When fastregister was (about to be) called (unix ms).
+    /// When the first fastregister call that may have reached WeChat was (about to be) made
+    /// (unix ms).
     pub submitted_at: Option<i64>,
+    /// fastregister calls that may have reached WeChat (at most 2: the first and one resend).
+    pub submissions: i64,
     /// The new Mini Program.
     pub mini_program_appid: Option<String>,
     /// fastregister's is_wx_verify_succ.
@@ -85,7 +110,7 @@ pub struct Registration {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, oa_appid, copy_wx_verify, state, auth_url, submitted_at, mini_program_appid, is_wx_verify_succ, \
+const COLUMNS: &str = "id, oa_appid, copy_wx_verify, state, auth_url, submitted_at, submissions, mini_program_appid, is_wx_verify_succ, \
      is_link_succ, failure, note, setup_plan, created_by, created_at, updated_at";
 
 impl Registration {
@@ -94,8 +119,34 @@ impl Registration {
         self.failure.as_deref().and_then(|f| serde_json::from_str(f).ok())
     }
 
+    /// Whether the operator may still [`abandon`] it: fastregister has not been sent.
+    pub fn may_abandon(&self) -> bool {
+        self.state == AWAITING_ADMIN || (self.state == TICKET_RECEIVED && self.submissions == 0)
+    }
+
     fn subject(&self) -> String {
         format!("registration:{}", self.id)
+    }
+
+    /// The registration as the REST API shows it (`GET /api/v1/registrations/{id}`).
+    pub fn api_view(&self, history: Vec<crate::store::HistoryEntry>) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "oa_appid": self.oa_appid,
+            "state": self.state,
+            "copy_wx_verify": self.copy_wx_verify == 1,
+            "auth_url": self.auth_url,
+            "mini_program_appid": self.mini_program_appid,
+            "is_wx_verify_succ": self.is_wx_verify_succ.map(|v| v == 1),
+            "is_link_succ": self.is_link_succ.map(|v| v == 1),
+            "error": self.failure(),
+            "note": self.note,
+            "has_setup_plan": self.setup_plan.is_some(),
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "history": history,
+        })
     }
 }
 
@@ -110,9 +161,15 @@ pub enum StartError {
     /// The Official Account has not authorized the component (or withdrew it).
     #[error("{0} has not authorized this platform; authorize it first (POST /api/v1/authorizations)")]
     NotAuthorized(String),
-    /// Another registration of the account is under way (spec rule 3 / 61057).
-    #[error("registration {0} of this account is still under way; finish or wait for it first")]
-    InProgress(String),
+    /// Another registration of the account is under way (spec rule 3 / 61057); `dead_job` is its
+    /// job, when that gave up.
+    #[error("registration {id} of this account is still under way; finish or wait for it first")]
+    InProgress {
+        /// The registration under way.
+        id: String,
+        /// Its job, if it gave up (retry it, or abandon the registration).
+        dead_job: Option<i64>,
+    },
     /// A bad argument.
     #[error("{0}")]
     Invalid(String),
@@ -158,7 +215,9 @@ pub async fn start(
     )
     .context("cannot look for registrations under way")?;
     if let Some((id,)) = busy {
-        return Err(StartError::InProgress(id));
+        let job = state.queue.with_key(&format!("registration:{id}")).await?;
+        let dead_job = job.filter(|j| j.status == "dead").map(|j| j.id);
+        return Err(StartError::InProgress { id, dead_job });
     }
 
     let mut note = None;
@@ -250,6 +309,98 @@ pub async fn list(state: &AppState, oa_appid: Option<&str>, limit: i64) -> anyho
     fetch_all!(&state.db, Registration, sql.as_str(), oa_appid, limit).context("cannot list registrations")
 }
 
+/// Why a registration could not be abandoned.
+#[derive(Debug, thiserror::Error)]
+pub enum AbandonError {
+    /// No registration has this id.
+    #[error("no such registration")]
+    NotFound,
+    /// fastregister may have been sent: the Mini Program may exist, so the registration must
+    /// finish (registered, or failed with what is known).
+    #[error("registration {id} is {state}: fastregister may have been sent, so the Mini Program may exist")]
+    MayHaveBeenSent {
+        /// The registration.
+        id: String,
+        /// Its state.
+        state: String,
+    },
+    /// It is over already.
+    #[error("registration {id} is {state} already")]
+    Finished {
+        /// The registration.
+        id: String,
+        /// Its state.
+        state: String,
+    },
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+/// Gives up a registration that has not reached fastregister — still `awaiting_admin`, or
+/// `ticket_received` with no call that may have reached WeChat — so that its account is free
+/// for a new one (a stuck registration otherwise blocks it: 409, WeChat's 61057 rule). Refused
+/// once fastregister may have been sent, since the Mini Program may exist then.
+///
+/// A compare-and-set like every other change: a callback or a job that moves the registration
+/// on at the same moment wins or loses cleanly, and a job that runs later finds it `abandoned`
+/// and does nothing.
+#[tracing::instrument(skip_all, fields(registration = %id), err(Display))]
+pub async fn abandon(state: &AppState, id: &str, actor: &str) -> Result<Registration, AbandonError> {
+    let mut tx = state.db.begin().await?;
+    let mut from = None;
+    for candidate in [AWAITING_ADMIN, TICKET_RECEIVED] {
+        let n = execute!(
+            &mut tx,
+            "UPDATE registrations SET state = 'abandoned', updated_at = $1
+             WHERE id = $2 AND state = $3 AND (state = 'awaiting_admin' OR submissions = 0)",
+            now_ms(),
+            id,
+            candidate
+        )
+        .context("cannot abandon a registration")?;
+        if n == 1 {
+            from = Some(candidate);
+            break;
+        }
+    }
+    let Some(from) = from else {
+        drop(tx);
+        let reg = get(state, id).await?.ok_or(AbandonError::NotFound)?;
+        let (id, current) = (reg.id, reg.state);
+        return Err(match current.as_str() {
+            REGISTERED | FAILED | ABANDONED => AbandonError::Finished { id, state: current },
+            _ => AbandonError::MayHaveBeenSent { id, state: current },
+        });
+    };
+    let note = match from {
+        AWAITING_ADMIN => format!("abandoned by {actor} before the admin confirmed"),
+        _ => format!("abandoned by {actor}; fastregister was never sent"),
+    };
+    record_history(
+        &mut tx,
+        &format!("registration:{id}"),
+        Some(from),
+        ABANDONED,
+        Some(&note),
+    )
+    .await?;
+    tx.commit().await?;
+    audit(
+        state,
+        actor,
+        "registration.abandon",
+        &format!("registration:{id}"),
+        from,
+    )
+    .await;
+    state.metrics.registration_finished(ABANDONED);
+    tracing::info!(from, "registration abandoned");
+    get(state, id)
+        .await?
+        .ok_or_else(|| AbandonError::Unexpected(anyhow::anyhow!("the registration vanished")))
+}
+
 /// Records the `ticket` of the fastregisterauth callback, once: only a registration still
 /// awaiting its admin takes it, and the job that calls fastregister is queued in the same
 /// transaction. A replay (or a second ticket) finds the state moved on and changes nothing.
@@ -279,6 +430,11 @@ pub async fn record_ticket(state: &AppState, id: &str, ticket: &Ticket) -> Resul
         drop(tx);
         let current = get(state, id).await?.ok_or(CallbackError::NotFound("registration"))?;
         tracing::info!(state = %current.state, "ticket callback replayed or late; nothing changed");
+        if current.state == ABANDONED {
+            return Ok(Landing::AlreadyRecorded(
+                "This registration was abandoned by the operator; nothing was changed. A new registration needs a new confirmation.".into(),
+            ));
+        }
         return Ok(Landing::AlreadyRecorded(format!(
             "This registration already has its confirmation (it is {}); nothing was changed.",
             current.state
@@ -444,19 +600,36 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
     let ticket = Ticket::parse(ticket).context("the stored ticket is malformed")?;
     let oa = AppId::parse(reg.oa_appid.clone()).context("the stored appid is malformed")?;
 
+    // `submitted_at` stays the time of the first call that may have reached WeChat: a resend
+    // reconciles from then (either call may have created the Mini Program), and
+    // reconcile_timeout_secs counts from then.
     let mut tx = state.db.begin().await?;
-    let moved = execute!(
+    let moved: Option<(i64,)> = fetch_optional!(
         &mut tx,
-        "UPDATE registrations SET state = 'submitting', submitted_at = $1, submissions = submissions + 1, updated_at = $1
-         WHERE id = $2 AND state = 'ticket_received'",
+        (i64,),
+        "UPDATE registrations SET state = 'submitting',
+                submitted_at = CASE WHEN submissions = 0 OR submitted_at IS NULL THEN $1 ELSE submitted_at END,
+                submissions = submissions + 1, updated_at = $1
+         WHERE id = $2 AND state = 'ticket_received'
+         RETURNING submissions",
         now_ms(),
         &reg.id
     )
     .context("cannot mark the registration as submitting")?;
-    if moved == 0 {
+    let Some((submissions,)) = moved else {
         return Ok(Outcome::WaitUntil(now_ms()));
-    }
-    record_history(&mut tx, &reg.subject(), Some(TICKET_RECEIVED), SUBMITTING, None).await?;
+    };
+    // The only way back to `ticket_received` after a call that may have reached WeChat is the
+    // resend after a lost answer (see `reconcile`).
+    let resend = submissions >= 2;
+    record_history(
+        &mut tx,
+        &reg.subject(),
+        Some(TICKET_RECEIVED),
+        SUBMITTING,
+        resend.then_some("the ticket is sent once more"),
+    )
+    .await?;
     tx.commit().await?;
 
     state.crash_points.reach("registration.before_fastregister").await;
@@ -512,18 +685,32 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
             set_note(state, &reg.id, &note).await?;
             Ok(Outcome::WaitUntil(now_ms()))
         }
+        Err(e) if resend && e.code() == Some(TICKET_SPENT) => {
+            // The resend found the ticket spent: the first call did apply, and the Mini Program
+            // exists. Back to finding it, never to `failed` (a new registration would make a
+            // second Mini Program).
+            transition_now(state, &reg, SUBMITTING, OUTCOME_UNKNOWN, Some(SPENT_NOTE), None).await?;
+            set_note(state, &reg.id, SPENT_NOTE).await?;
+            tracing::warn!("the resent ticket was already spent: the first fastregister applied; reconciling");
+            Ok(Outcome::WaitUntil(now_ms()))
+        }
         Err(e) if never_applied(&e) => {
             // Rejected before WeChat did anything (a token error, our store, a request that
-            // never left): the ticket is unspent, try again.
-            transition_now(
-                state,
-                &reg,
-                SUBMITTING,
-                TICKET_RECEIVED,
-                Some(&format!("fastregister not applied: {}", short(&e))),
-                None,
-            )
-            .await?;
+            // never left): the ticket is unspent, try again. The call does not count as one
+            // that may have reached WeChat.
+            let mut tx = state.db.begin().await?;
+            let note = format!("fastregister not applied: {}", short(&e));
+            if transition(&mut tx, &reg, SUBMITTING, TICKET_RECEIVED, Some(&note), None).await? {
+                execute!(
+                    &mut tx,
+                    "UPDATE registrations SET submissions = submissions - 1,
+                            submitted_at = CASE WHEN submissions <= 1 THEN NULL ELSE submitted_at END
+                     WHERE id = $1",
+                    &reg.id
+                )
+                .context("cannot uncount a call that was not applied")?;
+            }
+            tx.commit().await?;
             Ok(Outcome::Retry(short(&e)))
         }
         Err(e) => {
@@ -577,6 +764,20 @@ async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> 
     execute!(&state.db, "UPDATE registrations SET note = $1 WHERE id = $2", note, id)
         .context("cannot note a registration")?;
     Ok(())
+}
+
+/// Whether the resend of this registration's ticket answered 61058, which proves the first
+/// fastregister applied (its history keeps [`SPENT_NOTE`]).
+async fn ticket_spent(state: &AppState, id: &str) -> anyhow::Result<bool> {
+    let (n,): (i64,) = crate::fetch_one!(
+        &state.db,
+        (i64,),
+        "SELECT COUNT(*) FROM history WHERE subject = $1 AND to_state = 'outcome_unknown' AND note = $2",
+        format!("registration:{id}"),
+        SPENT_NOTE
+    )
+    .context("cannot read a registration's history")?;
+    Ok(n > 0)
 }
 
 /// code_received → query_auth → registered.
@@ -840,9 +1041,10 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
         return finish(state, reg, &appid, OUTCOME_UNKNOWN, &note).await;
     }
     // No new Mini Program at all: WeChat authorizes every Mini Program it fast-registers to the
-    // component at once, so after the grace period its absence proves the call was not applied
+    // component at once, so after the grace period its absence suggests the call was not applied
     // (the process died before sending it, or the connection was cut before WeChat read it). The
-    // unspent ticket is then sent once more — never a second time.
+    // ticket is then sent once more — never a second time. If WeChat had applied the first call
+    // after all (its list was late), the resend answers 61058 and `submit` comes back here.
     let grace_ms = i64::try_from(state.settings.reconcile_grace_secs).unwrap_or(60) * 1000;
     let none_since_the_call = !matches.iter().any(|c| c.from_push || c.exact);
     if none_since_the_call && now_ms() - submitted_at >= grace_ms {
@@ -854,7 +1056,7 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
         )
         .context("cannot read a registration")?;
         if submissions.is_some_and(|(n,)| n < 2) {
-            let note = "no new Mini Program appeared after the lost answer, so WeChat did not apply fastregister; the unspent ticket is sent once more";
+            let note = "no new Mini Program appeared in WeChat's authorizer list within reconcile_grace_secs of the lost answer, so WeChat probably did not apply fastregister; the ticket is sent once more (a 61058 answer would prove the first call applied)";
             transition_now(state, reg, OUTCOME_UNKNOWN, TICKET_RECEIVED, Some(note), None).await?;
             set_note(state, &reg.id, note).await?;
             return Ok(Outcome::WaitUntil(now_ms()));
@@ -872,6 +1074,20 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
                 ),
                 "Tell which one is this registration's by checking the accounts on WeChat.",
             )
+        } else if ticket_spent(state, &reg.id).await? {
+            Failure {
+                message_zh: Some(
+                    "fastregister 已经生效（重发的 ticket 返回 61058：ticket 已被使用），但在授权推送和授权方列表中没有找到新建的小程序。".into(),
+                ),
+                remedy_zh: Some(
+                    "新小程序已经存在：请在微信上找到它（与该公众号关联、尚未设置名称），确认它已授权给本平台。不要为重试而新建注册，否则会再创建一个小程序。".into(),
+                ),
+                ..Failure::new(
+                    "outcome_unknown",
+                    "fastregister did apply (the resent ticket answered 61058: it was already spent), but the new Mini Program was not found in the `authorized` pushes or the authorizer list within reconcile_timeout_secs",
+                    "The Mini Program exists: find it on WeChat (linked to the Official Account, still unnamed) and check that it is authorized to this platform. Do not start a new registration to retry: it would create a second Mini Program.",
+                )
+            }
         } else {
             Failure::new(
                 "outcome_unknown",

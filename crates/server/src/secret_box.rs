@@ -1,6 +1,7 @@
-//! Encryption at rest: every token, refresh token, ticket, code and decrypted push is stored
-//! sealed with AES-256-GCM under the service's key, bound to the place it is stored (the
-//! associated data names the table row), so a sealed value copied to another row does not open.
+//! Encryption at rest: every token, refresh token, ticket, code, decrypted push and setup image
+//! (`materials`: licences, ID-card photos, head images, qualifications) is stored sealed with
+//! AES-256-GCM under the service's key, bound to the place it is stored (the associated data names
+//! the table row), so a sealed value copied to another row does not open.
 //!
 //! The key comes from the `encryption_key` setting (base64 of 32 bytes) or, when that is unset,
 //! from `<data_dir>/encryption.key`, generated on first run. A sealed canary kept in the

@@ -1,7 +1,10 @@
 //! The setup plan of a new Mini Program (spec §2–§6): name, head image, signature, categories.
 //!
 //! A plan is given when a registration starts or later (`PUT /api/v1/mini-programs/{appid}/setup`).
-//! Its images arrive inline (base64) and are kept in `materials` until uploaded as temporary media.
+//! Its images arrive inline (base64) and are kept in `materials`, sealed with the service's key
+//! ([`crate::secret_box`], bound to the row), until the step that needs them is done or failed:
+//! then they are deleted ([`release_materials`]); images no live step or registration refers to
+//! are swept by the upkeep ([`sweep_materials`]).
 //! Each step is a row of `setup_steps` driven by its own job:
 //!
 //! - **nickname**: checkwxverifynickname (a hit is recorded with WeChat's wording) → materials
@@ -164,10 +167,16 @@ async fn keep_image(state: &AppState, image: Image, field: &str, head_image: boo
                 &material_id
             )
             .context("cannot read materials")?;
-            exists.ok_or_else(|| PlanError::Rule(format!("{field}: no material {material_id}")))?;
+            exists.ok_or_else(|| {
+                PlanError::Rule(format!(
+                    "{field}: no material {material_id} (images are deleted once their step is done or failed): send the image inline"
+                ))
+            })?;
             Ok(Image::Stored { material_id })
         }
-        Image::Inline { filename, data_base64 } => {
+        // The given file name is not kept (it may name a person): WeChat gets one that says the
+        // sniffed type.
+        Image::Inline { data_base64, .. } => {
             let bytes = STANDARD
                 .decode(data_base64.trim())
                 .map_err(|_| PlanError::Rule(format!("{field}: data_base64 is not base64")))?;
@@ -179,19 +188,151 @@ async fn keep_image(state: &AppState, image: Image, field: &str, head_image: boo
                 rules::sniff_image(&bytes).ok_or_else(|| PlanError::Rule(format!("{field}: not an image")))?
             };
             let id = uuid::Uuid::new_v4().to_string();
+            let sealed = state.secrets.seal(&material_context(&id), &bytes);
             execute!(
                 &state.db,
-                "INSERT INTO materials (id, filename, content_type, bytes, created_at) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO materials (id, filename, content_type, bytes, sealed, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
                 &id,
-                &filename,
+                format!("image.{}", kind.extension()),
                 kind.mime(),
-                bytes,
+                sealed,
                 now_ms()
             )
             .context("cannot keep a material")?;
             Ok(Image::Stored { material_id: id })
         }
     }
+}
+
+/// What a material's sealed bytes are bound to.
+fn material_context(id: &str) -> String {
+    format!("materials:{id}")
+}
+
+/// The material ids a stored plan or step spec refers to.
+fn material_ids(spec: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match (k.as_str(), v) {
+                        ("material_id", serde_json::Value::String(id)) => out.push(id.clone()),
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(spec) {
+        walk(&v, &mut out);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// SQL: no step still running nor registration still under way refers to the material (`like`
+/// is the pattern `%<id>%`; `$2` is when the links of registrations awaiting their admin
+/// expired). A registration is over once `registered` (its plan is in its steps), `failed` or
+/// `abandoned`, or still `awaiting_admin` past its link's expiry.
+fn material_unused(like: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM setup_steps s WHERE s.state NOT IN ('done', 'failed') AND s.spec LIKE {like})
+         AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.setup_plan LIKE {like}
+                         AND r.state NOT IN ('registered', 'failed', 'abandoned')
+                         AND NOT (r.state = 'awaiting_admin' AND r.created_at <= $2))"
+    )
+}
+
+/// When a registration still awaiting its admin can no longer go on (its link expired).
+fn awaiting_cutoff(state: &AppState, now: i64) -> i64 {
+    now.saturating_sub(i64::try_from(state.settings.state_ttl_secs).unwrap_or(i64::MAX / 4_000) * 1000)
+}
+
+/// Deletes the materials `spec` (a step's spec or a plan, JSON) refers to that no live step or
+/// registration needs any more: called when a step is done or failed, or its spec replaced.
+pub async fn release_materials(state: &AppState, tx: &mut Tx, spec: &str) -> anyhow::Result<u64> {
+    let mut deleted = 0;
+    for id in material_ids(spec) {
+        deleted += execute!(
+            &mut *tx,
+            &format!("DELETE FROM materials WHERE id = $1 AND {}", material_unused("$3")),
+            &id,
+            awaiting_cutoff(state, now_ms()),
+            format!("%{id}%")
+        )
+        .context("cannot delete a material")?;
+    }
+    Ok(deleted)
+}
+
+/// The materials `spec` refers to that are no longer stored (deleted when their step ended):
+/// attaching it again would stop at `material_missing`.
+pub async fn missing_materials(state: &AppState, spec: &str) -> anyhow::Result<Vec<String>> {
+    let mut missing = Vec::new();
+    for id in material_ids(spec) {
+        let found: Option<(String,)> =
+            fetch_optional!(&state.db, (String,), "SELECT id FROM materials WHERE id = $1", &id)
+                .context("cannot read materials")?;
+        if found.is_none() {
+            missing.push(id);
+        }
+    }
+    Ok(missing)
+}
+
+/// Materials older than this that nothing refers to are swept (a plan is stored a moment before
+/// the registration or step that refers to it).
+const ORPHAN_AFTER_MS: i64 = 3600 * 1000;
+
+/// The upkeep's pass over `materials` at `now`: deletes the images no live step or registration
+/// refers to (a registration that failed or whose link expired, a plan replaced, a request that
+/// failed after its plan was stored) once an hour old, and seals rows stored in the clear by an
+/// older version. Returns (deleted, sealed).
+pub async fn sweep_materials(state: &AppState, now: i64) -> anyhow::Result<(u64, u64)> {
+    let deleted = execute!(
+        &state.db,
+        &format!(
+            "DELETE FROM materials WHERE created_at < $1 AND {}",
+            material_unused("('%' || materials.id || '%')")
+        ),
+        now - ORPHAN_AFTER_MS,
+        awaiting_cutoff(state, now)
+    )
+    .context("cannot sweep materials")?;
+    let plain: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT id FROM materials WHERE sealed = 0 ORDER BY created_at LIMIT 100"
+    )
+    .context("cannot list plain materials")?;
+    let mut sealed = 0;
+    for (id,) in plain {
+        let row: Option<(Vec<u8>,)> = fetch_optional!(
+            &state.db,
+            (Vec<u8>,),
+            "SELECT bytes FROM materials WHERE id = $1 AND sealed = 0",
+            &id
+        )
+        .context("cannot read a material")?;
+        let Some((bytes,)) = row else { continue };
+        let name = rules::sniff_image(&bytes).map_or("image", |k| k.extension());
+        sealed += execute!(
+            &state.db,
+            "UPDATE materials SET bytes = $1, filename = $2, sealed = 1 WHERE id = $3 AND sealed = 0",
+            state.secrets.seal(&material_context(&id), &bytes),
+            format!("image.{name}"),
+            &id
+        )
+        .context("cannot seal a material")?;
+    }
+    if deleted > 0 || sealed > 0 {
+        tracing::info!(deleted, sealed, "materials swept");
+    }
+    Ok((deleted, sealed))
 }
 
 /// Checks a plan against the spec's rules and keeps its images; returns the plan (JSON) with
@@ -291,6 +432,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
         steps.push(("categories", serde_json::to_string(c)?));
     }
     for (step, spec) in steps {
+        let replaced = self::step(&mut *tx, appid.as_str(), step).await?;
         execute!(
             &mut *tx,
             "INSERT INTO setup_steps (appid, step, spec, state, detail, updated_at) VALUES ($1, $2, $3, 'pending', '{}', $4)
@@ -302,6 +444,10 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
             now_ms()
         )
         .context("cannot store a setup step")?;
+        if let Some(old) = replaced {
+            // The images of the plan it replaces, unless the new one uses them too.
+            release_materials(state, tx, &old.spec).await?;
+        }
         record_history(
             &mut *tx,
             &format!("mini_program:{appid}"),
@@ -517,6 +663,7 @@ impl Ctx<'_> {
             )
             .await?;
             if to == "done" || to == "failed" {
+                release_materials(self.state, &mut tx, &self.step.spec).await?;
                 crate::webhook::enqueue(
                     self.state,
                     &mut tx,
@@ -653,23 +800,37 @@ impl Ctx<'_> {
         {
             return Ok(m);
         }
-        let row: Option<(String, Vec<u8>)> = match fetch_optional!(
+        let row: Option<(String, Vec<u8>, i64)> = match fetch_optional!(
             &self.state.db,
-            (String, Vec<u8>),
-            "SELECT filename, bytes FROM materials WHERE id = $1",
+            (String, Vec<u8>, i64),
+            "SELECT filename, bytes, sealed FROM materials WHERE id = $1",
             material_id
         ) {
             Ok(r) => r,
             Err(e) => return Err(Err(anyhow::Error::new(e).context("cannot read a material"))),
         };
-        let Some((filename, bytes)) = row else {
-            return Err(self
-                .fail(Failure::new(
-                    "material_missing",
-                    format!("material {material_id} is gone"),
-                    "Attach the plan again.",
-                ))
-                .await);
+        let opened = match row {
+            None => Err(format!("material {material_id} is gone")),
+            // Stored in the clear by an older version, not sealed by the upkeep yet.
+            Some((filename, bytes, 0)) => Ok((filename, bytes)),
+            Some((filename, sealed, _)) => self
+                .state
+                .secrets
+                .open(&material_context(material_id), &sealed)
+                .map(|bytes| (filename, bytes))
+                .map_err(|e| format!("material {material_id} cannot be opened: {e}")),
+        };
+        let (filename, bytes) = match opened {
+            Ok(m) => m,
+            Err(message) => {
+                return Err(self
+                    .fail(Failure::new(
+                        "material_missing",
+                        message,
+                        "Attach the step again with its images inline (images are deleted once their step is done or failed).",
+                    ))
+                    .await);
+            }
         };
         match self
             .state
@@ -1575,6 +1736,10 @@ pub async fn resubmit_category(
         None,
     )
     .await?;
+    if let Some((old, _)) = &old {
+        // The rejected qualifications replaced.
+        release_materials(state, &mut tx, &old.spec).await?;
+    }
     record_history(
         &mut tx,
         &format!("mini_program:{appid}"),
@@ -1669,6 +1834,8 @@ pub async fn delete_category(
             };
             let failure = (to == old.state).then_some(old.failure.as_deref()).flatten();
             rewrite_step(&mut tx, appid, Some(&old), &spec, to, &next, failure).await?;
+            // The deleted category's qualifications (all of them once the step is done).
+            release_materials(state, &mut tx, &old.spec).await?;
             if to != "done" && to != "failed" {
                 start_job(state, &mut tx, appid, "categories").await?;
             }

@@ -170,6 +170,15 @@ impl Application {
             source,
         })?;
         let public_url = settings.public_url_for(bound);
+        if settings.public_url.is_none() && bound.ip().is_unspecified() {
+            // Every interface is served, but nothing says how the outside reaches them: the
+            // redirect_uri of every WeChat page would point at this machine's loopback.
+            tracing::warn!(
+                listen = %settings.listen,
+                %public_url,
+                "public_url (FASTREG_PUBLIC_URL) is not set while listening on every interface: every redirect_uri given to WeChat will say {public_url}, which the merchants' admins cannot reach; set public_url to the origin they use (scheme://host[:port], the platform's login-authorization domain)"
+            );
+        }
 
         let state_key = match &settings.state_secret {
             Some(s) => {
@@ -235,7 +244,8 @@ impl Application {
 
     /// Serves HTTP and runs the workers until the future is dropped or the server fails.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
-        let router = crate::console::mount(crate::api::router(self.state.clone()), self.state.clone());
+        let api = crate::api::router(self.state.clone()).merge(crate::recovery::routes(self.state.clone()));
+        let router = crate::console::mount(api, self.state.clone());
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

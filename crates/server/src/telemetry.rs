@@ -1,7 +1,8 @@
 //! Observability: `/healthz`, `/metrics` (Prometheus text, hand-rolled: a few counters and the
-//! job and registration gauges read from the database), and the tracing subscriber the binary
-//! installs. Spans carry appids and row ids, never a token: secrets are newtypes that print a
-//! fingerprint, and the client strips URLs (which carry tokens) from its errors.
+//! job and registration gauges read from the database). The binary (`fastreg`) installs the
+//! tracing subscriber itself (`FASTREG_LOG`, `FASTREG_LOG_FORMAT=json`). Spans carry appids and
+//! row ids, never a token: secrets are newtypes that print a fingerprint, and the client strips
+//! URLs (which carry tokens) from its errors.
 
 use crate::fetch_all;
 use crate::job::Outcome;
@@ -130,20 +131,4 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         }
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
-}
-
-/// Installs a tracing subscriber for the binary: `RUST_LOG` filter (default `info`), text or
-/// JSON lines.
-pub fn init_subscriber(json: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    let result = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-    if result.is_err() {
-        tracing::debug!("a tracing subscriber was already installed");
-    }
 }

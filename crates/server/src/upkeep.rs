@@ -3,7 +3,9 @@
 //! trickle of api_authorizer_token calls instead of a storm every two hours; at most
 //! `token_upkeep_concurrency` refreshes are in flight. An authorizer whose refresh token WeChat
 //! rejects (61023) is flagged `refresh_rejected` and left alone: only its admin authorizing again
-//! can fix it. The sweep is one recurring job, so one instance runs it at a time.
+//! can fix it. The sweep is one recurring job, so one instance runs it at a time; it also prunes
+//! old jobs and pushes, and sweeps the setup images nothing needs any more
+//! ([`crate::setup::sweep_materials`]).
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
@@ -86,6 +88,9 @@ pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
         r?;
     }
     prune(state).await?;
+    if let Err(e) = crate::setup::sweep_materials(state, now_ms()).await {
+        tracing::warn!(error = %format!("{e:#}"), "cannot sweep materials; trying again at the next sweep");
+    }
     let interval = i64::try_from(state.settings.token_upkeep_interval_secs)
         .unwrap_or(60)
         .max(1)

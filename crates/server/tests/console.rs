@@ -814,18 +814,31 @@ on_both!(a_job_that_gave_up_can_be_retried, |db| async move {
     );
     let (id,): (i64,) =
         fastreg_server::fetch_one!(&app.state.db, (i64,), "SELECT id FROM jobs WHERE status = 'dead'").expect("id");
+    // A job that gave up keeps its dedupe key aside; the retry restores it.
+    fastreg_server::execute!(
+        &app.state.db,
+        "UPDATE jobs SET dedupe_key = $1 WHERE id = $2",
+        format!("dead:{id}:rebind:gone"),
+        id
+    )
+    .expect("the kept key");
     let path = format!("/console/jobs/{id}/retry");
     assert_eq!(http.post(&path, &[]).await.status, 403, "a form like every other");
     let retried = http.post(&path, &[("csrf", &page.csrf())]).await;
     assert_eq!(retried.location.as_deref(), Some("/console/jobs?done=retried"));
-    let (status, attempts): (String, i64) = fastreg_server::fetch_one!(
+    let (status, attempts, key): (String, i64, Option<String>) = fastreg_server::fetch_one!(
         &app.state.db,
-        (String, i64),
-        "SELECT status, attempts FROM jobs WHERE id = $1",
+        (String, i64, Option<String>),
+        "SELECT status, attempts, dedupe_key FROM jobs WHERE id = $1",
         id
     )
     .expect("job");
     assert_eq!((status.as_str(), attempts), ("queued", 0));
+    assert_eq!(
+        key.as_deref(),
+        Some("rebind:gone"),
+        "the job is again its workflow's live job"
+    );
     assert_eq!(
         http.post(&path, &[("csrf", &page.csrf())]).await.status,
         400,
@@ -840,6 +853,108 @@ on_both!(a_job_that_gave_up_can_be_retried, |db| async move {
     );
     app.cleanup().await;
 });
+
+/// Presses the account page's fast-registration button.
+async fn start_registration(http: &mut Http, oa: &str) -> Page {
+    let account = format!("/console/accounts/{oa}");
+    let page = http.get(&account).await;
+    http.post(
+        &format!("{account}/registrations"),
+        &[("csrf", &page.csrf()), ("copy_wx_verify", "1")],
+    )
+    .await
+}
+
+// A registration whose admin has not confirmed (or whose job gave up before fastregister) is
+// abandoned from its page, which frees the account; the button is there only while fastregister
+// has not been sent.
+on_both!(
+    a_registration_not_yet_sent_is_abandoned_from_its_page,
+    |db| async move {
+        let Some(app) = spawn_app(db, 0).await else { return };
+        let mut http = Http::new(&app);
+        http.lang = Some("en");
+        http.sign_in_ready(&app).await;
+        authorize(&app, &mut http, OA_ENTERPRISE).await;
+        let started = start_registration(&mut http, OA_ENTERPRISE).await;
+        assert_eq!(started.status, 303, "{}", started.body);
+        let (id,): (String,) = fastreg_server::fetch_one!(&app.state.db, (String,), "SELECT id FROM registrations")
+            .expect("the registration");
+        let path = format!("/console/registrations/{id}");
+        let page = http.get(&path).await;
+        assert!(
+            page.body.contains(&format!("action=\"{path}/abandon\"")) && page.body.contains(">Abandon<"),
+            "{}",
+            page.body
+        );
+        // The account is busy meanwhile.
+        let busy = start_registration(&mut http, OA_ENTERPRISE).await;
+        assert_eq!(busy.status, 400, "{}", busy.body);
+        assert_eq!(
+            http.post(&format!("{path}/abandon"), &[]).await.status,
+            403,
+            "a form like every other"
+        );
+        let done = http.post(&format!("{path}/abandon"), &[("csrf", &page.csrf())]).await;
+        assert_eq!(
+            done.location.as_deref(),
+            Some(format!("{path}?done=abandoned").as_str()),
+            "{}",
+            done.body
+        );
+        let page = http.get(&format!("{path}?done=abandoned")).await;
+        assert!(page.body.contains("data-state=\"abandoned\""), "{}", page.body);
+        assert!(
+            !page.body.contains("/abandon\""),
+            "no button once abandoned: {}",
+            page.body
+        );
+        http.lang = Some("zh");
+        assert!(http.get(&path).await.body.contains("已放弃"));
+        http.lang = Some("en");
+        // The account is free: a new registration goes all the way.
+        let mp = register(&app, &mut http, OA_ENTERPRISE).await;
+        let (new_id,): (String,) = fastreg_server::fetch_one!(
+            &app.state.db,
+            (String,),
+            "SELECT id FROM registrations WHERE mini_program_appid = $1",
+            mp
+        )
+        .expect("the new registration");
+        let page = http.get(&format!("/console/registrations/{new_id}")).await;
+        assert!(
+            !page.body.contains("/abandon\""),
+            "no button once registered: {}",
+            page.body
+        );
+        let refused = http
+            .post(
+                &format!("/console/registrations/{new_id}/abandon"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+
+        // Rebinding the admin is for Mini Programs: an Official Account is refused, saying so.
+        let refused = http
+            .post(
+                &format!("/console/mini-programs/{OA_ENTERPRISE}/rebind"),
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert!(refused.body.contains("is an Official Account"), "{}", refused.body);
+        let unknown = http
+            .post(
+                "/console/mini-programs/wx00000000000000ff/rebind",
+                &[("csrf", &page.csrf())],
+            )
+            .await;
+        assert_eq!(unknown.status, 404, "{}", unknown.body);
+        assert_eq!(app.count("SELECT COUNT(*) FROM rebind_tasks").await, 0);
+        app.cleanup().await;
+    }
+);
 
 /// Fast-registers a Mini Program from the account's page: the console's form, the admin's
 /// confirmation on the emulated fastregisterauth page, WeChat's redirect back, then the jobs;

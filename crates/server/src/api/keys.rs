@@ -1,13 +1,15 @@
 //! API keys: random 32-byte values shown once, stored as SHA-256 hashes (they are high-entropy,
-//! so a fast hash is enough; argon2 is for what people choose). The bootstrap key from the
-//! settings is hashed in at start.
+//! so a fast hash is enough; argon2 is for what people choose). Keys are listed (never the key
+//! nor its hash) and revoked through the API; a revoked key is refused from its next request.
+//! The bootstrap key from the settings is hashed in at start, and a bootstrap key the settings
+//! no longer name is revoked then.
 
 use super::ApiError;
+use super::extract::{Json, Path};
 use crate::startup::{AppState, audit};
 use crate::store::now_ms;
-use crate::{execute, fetch_optional};
+use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
-use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -22,23 +24,68 @@ use sha2::Digest;
 #[derive(Clone, Debug)]
 pub struct Actor(pub String);
 
+/// The name of the key that comes from the `bootstrap_api_key` setting (reserved).
+pub const BOOTSTRAP: &str = "bootstrap";
+
+/// `last_used_at` is written at most this often per key (ms), not on every request.
+const LAST_USE_EVERY_MS: i64 = 60_000;
+
 fn hash(key: &str) -> String {
     hex::encode(sha2::Sha256::digest(key.as_bytes()))
 }
 
-/// Stores the bootstrap key's hash, if one is configured.
+/// Stores the bootstrap key's hash, if one is configured, and revokes every earlier bootstrap
+/// key the settings no longer name (all of them when `bootstrap_api_key` is unset). A bootstrap
+/// key revoked through the API stays revoked even while the settings still name it.
 pub async fn install_bootstrap_key(state: &AppState) -> anyhow::Result<()> {
-    let Some(key) = &state.settings.bootstrap_api_key else {
-        return Ok(());
-    };
-    execute!(
+    let current = state.settings.bootstrap_api_key.as_ref().map(|k| hash(k.expose()));
+    if let Some(h) = &current {
+        execute!(
+            &state.db,
+            "INSERT INTO api_keys (id, name, hash, created_at, from_settings) VALUES ($1, $2, $3, $4, 1)
+             ON CONFLICT (hash) DO NOTHING",
+            uuid::Uuid::new_v4().to_string(),
+            BOOTSTRAP,
+            h,
+            now_ms()
+        )
+        .context("cannot install the bootstrap API key")?;
+        let revoked: Option<(Option<i64>,)> = fetch_optional!(
+            &state.db,
+            (Option<i64>,),
+            "SELECT revoked_at FROM api_keys WHERE hash = $1",
+            h
+        )
+        .context("cannot read the bootstrap API key")?;
+        if revoked.is_some_and(|(r,)| r.is_some()) {
+            tracing::warn!("bootstrap_api_key names a key that was revoked; it stays revoked: set another one");
+        }
+    }
+    let stale: Vec<(String,)> = fetch_all!(
         &state.db,
-        "INSERT INTO api_keys (id, name, hash, created_at) VALUES ($1, 'bootstrap', $2, $3) ON CONFLICT (hash) DO NOTHING",
-        uuid::Uuid::new_v4().to_string(),
-        hash(key.expose()),
-        now_ms()
+        (String,),
+        "SELECT id FROM api_keys WHERE from_settings = 1 AND revoked_at IS NULL AND ($1 IS NULL OR hash <> $1)",
+        current.as_deref()
     )
-    .context("cannot install the bootstrap API key")?;
+    .context("cannot list earlier bootstrap API keys")?;
+    for (id,) in stale {
+        execute!(
+            &state.db,
+            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            now_ms(),
+            &id
+        )
+        .context("cannot revoke an earlier bootstrap API key")?;
+        tracing::info!(api_key = %id, "bootstrap API key no longer in the settings: revoked");
+        audit(
+            state,
+            "settings",
+            "api_key.revoke",
+            &format!("api_key:{id}"),
+            "no longer bootstrap_api_key",
+        )
+        .await;
+    }
     Ok(())
 }
 
@@ -60,14 +107,27 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(refused)?;
-    let row: Option<(String,)> = fetch_optional!(
+    let hashed = hash(key);
+    let row: Option<(String, Option<i64>)> = fetch_optional!(
         &state.db,
-        (String,),
-        "SELECT name FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
-        hash(key)
+        (String, Option<i64>),
+        "SELECT name, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
+        &hashed
     )
     .context("cannot check the API key")?;
-    let (name,) = row.ok_or_else(refused)?;
+    let (name, last_used_at) = row.ok_or_else(refused)?;
+    let now = now_ms();
+    if last_used_at.is_none_or(|t| now - t >= LAST_USE_EVERY_MS) {
+        // Bookkeeping: a failure here does not refuse the request.
+        if let Err(e) = execute!(
+            &state.db,
+            "UPDATE api_keys SET last_used_at = $1 WHERE hash = $2",
+            now,
+            &hashed
+        ) {
+            tracing::warn!(error = %e, "cannot record an API key's use");
+        }
+    }
     req.extensions_mut().insert(Actor(name));
     Ok(next.run(req).await)
 }
@@ -99,6 +159,11 @@ pub async fn create(
     if body.name.trim().is_empty() {
         return Err(ApiError::invalid("name must not be empty"));
     }
+    if body.name.trim() == BOOTSTRAP {
+        return Err(ApiError::invalid(
+            "name: `bootstrap` is reserved for the key of the bootstrap_api_key setting; choose another name",
+        ));
+    }
     let mut raw = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let key = format!("frk_{}", URL_SAFE_NO_PAD.encode(raw));
@@ -128,4 +193,60 @@ pub async fn create(
             key,
         }),
     ))
+}
+
+/// A key as listed: never the key nor its hash.
+#[derive(Debug, Serialize, sqlx::FromRow)]
+pub struct KeyView {
+    /// Id.
+    pub id: String,
+    /// Name (`bootstrap` for the settings' key).
+    pub name: String,
+    /// Created (unix ms).
+    pub created_at: i64,
+    /// Last request made with it (unix ms, to the minute); `null` if never used.
+    pub last_used_at: Option<i64>,
+    /// Revoked (unix ms); `null` while valid.
+    pub revoked_at: Option<i64>,
+}
+
+const KEY_COLUMNS: &str = "id, name, created_at, last_used_at, revoked_at";
+
+/// `GET /api/v1/api-keys`: every key, newest first, revoked ones included.
+pub async fn list(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let items: Vec<KeyView> = fetch_all!(
+        &state.db,
+        KeyView,
+        &format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id")
+    )
+    .context("cannot list API keys")?;
+    Ok(Json(serde_json::json!({ "items": items })))
+}
+
+/// `DELETE /api/v1/api-keys/{id}`: revokes a key (at once: its next request is refused). Revoking
+/// a revoked key changes nothing.
+pub async fn revoke(
+    State(state): State<AppState>,
+    axum::Extension(actor): axum::Extension<Actor>,
+    Path(id): Path<String>,
+) -> Result<Json<KeyView>, ApiError> {
+    let n = execute!(
+        &state.db,
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        now_ms(),
+        &id
+    )
+    .context("cannot revoke an API key")?;
+    let key: KeyView = fetch_optional!(
+        &state.db,
+        KeyView,
+        &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"),
+        &id
+    )
+    .context("cannot read an API key")?
+    .ok_or_else(|| ApiError::not_found("API key"))?;
+    if n > 0 {
+        audit(&state, &actor.0, "api_key.revoke", &format!("api_key:{id}"), &key.name).await;
+    }
+    Ok(Json(key))
 }

@@ -3,8 +3,11 @@
 //! Every error has one shape, `{"code", "message", "remedy"}` ([`ApiError`]); a workflow that
 //! stopped on a WeChat error shows that error's catalog meaning and remedy the same way. Requests
 //! carry `Authorization: Bearer <key>`; keys are stored as SHA-256 hashes ([`keys`]). The OpenAPI
-//! document is at `/api/v1/openapi.json` ([`openapi`]).
+//! document is at `/api/v1/openapi.json` ([`openapi`]). Requests refused before a handler runs
+//! (content type, malformed JSON, a body over [`extract::BODY_LIMIT`], a bad path parameter, an
+//! unknown route or method) answer the same shape ([`extract`]).
 
+pub mod extract;
 pub mod keys;
 pub mod openapi;
 mod resources;
@@ -94,7 +97,8 @@ impl IntoResponse for ApiError {
 /// The whole service's routes: API, callbacks, push receivers, health and metrics.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
-        .route("/api-keys", post(keys::create))
+        .route("/api-keys", post(keys::create).get(keys::list))
+        .route("/api-keys/{id}", delete(keys::revoke))
         .route("/authorizers", get(resources::list_authorizers))
         .route("/authorizers/{appid}", get(resources::get_authorizer))
         .route("/authorizations", post(resources::create_authorization))
@@ -125,9 +129,15 @@ pub fn router(state: AppState) -> Router {
         .route("/jobs/{id}", get(resources::get_job))
         .route("/audit-log", get(resources::audit_log))
         .layer(axum::middleware::from_fn_with_state(state.clone(), keys::require_key))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        .fallback(extract::unknown_route)
+        .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .with_state(state.clone());
+    // Around the whole API rather than each route, so it also sees what the router adds (the
+    // `Allow` header of a 405).
+    let api = tower::Layer::layer(&axum::middleware::from_fn(extract::json_errors), api);
     Router::new()
-        .nest("/api/v1", api)
+        .nest_service("/api/v1", api)
         .route("/healthz", get(crate::telemetry::healthz))
         .route("/metrics", get(crate::telemetry::metrics))
         .route("/wechat/component/events", post(crate::event::component_events))

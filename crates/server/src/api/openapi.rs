@@ -43,12 +43,16 @@ pub fn spec() -> Value {
         "info": {
             "title": "fastreg service API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Fast registration of Mini Programs reusing an Official Account's entity (复用公众号主体快速注册小程序): authorizations, registrations, setup, admin rebind, jobs. Every error is {code, message, remedy}."
+            "description": "Fast registration of Mini Programs reusing an Official Account's entity (复用公众号主体快速注册小程序): authorizations, registrations, setup, admin rebind, jobs. Every error is {code, message, remedy}, including a request refused before it is read (415, 400, 422, 413, 404, 405). Request bodies are JSON, at most 10 MiB."
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "apiKey": [] }],
         "paths": {
-            "/api-keys": { "post": op("Create an API key (shown once)", "201", Some("CreateApiKey")) },
+            "/api-keys": {
+                "post": op("Create an API key (shown once)", "201", Some("CreateApiKey")),
+                "get": op("List the API keys: id, name, created_at, last_used_at, revoked_at (never the key nor its hash)", "200", None)
+            },
+            "/api-keys/{id}": { "parameters": path_param("id"), "delete": op("Revoke an API key: refused from its next request", "200", None) },
             "/authorizers": { "get": op("List the accounts that authorized this platform", "200", None) },
             "/authorizers/{appid}": { "parameters": path_param("appid"), "get": op("One authorizer: kind, status, permission sets, token upkeep", "200", None) },
             "/authorizations": { "post": op("Start authorizing an Official Account: returns the componentloginpage URL", "201", Some("CreateAuthorization")) },
@@ -58,6 +62,7 @@ pub fn spec() -> Value {
                 "get": op("List registrations (filter: oa_appid)", "200", None)
             },
             "/registrations/{id}": { "parameters": path_param("id"), "get": op("A registration: state, Mini Program appid, error with meaning and remedy, history", "200", None) },
+            "/registrations/{id}/abandon": { "parameters": path_param("id"), "post": op("Abandon a registration that has not reached fastregister (awaiting_admin, or ticket_received with no call sent): it ends abandoned and its account is free; refused (409) once fastregister may have been sent", "200", None) },
             "/mini-programs/{appid}": { "parameters": path_param("appid"), "get": op("A Mini Program: setup plan and progress; ?live=true adds basic info and quotas from WeChat", "200", None) },
             "/mini-programs/{appid}/setup": { "parameters": path_param("appid"), "put": op("Attach (or re-attach) a setup plan", "200", Some("SetupPlan")) },
             "/mini-programs/{appid}/nickname-audit": { "parameters": path_param("appid"), "get": op("The name audit, with WeChat's current answer", "200", None) },
@@ -67,7 +72,8 @@ pub fn spec() -> Value {
             "/mini-programs/{appid}/rebind": { "parameters": path_param("appid"), "post": op("Start an admin rebind: returns the componentrebindadmin URL", "201", None) },
             "/rebind-tasks/{id}": { "parameters": path_param("id"), "get": op("A rebind task's state", "200", None) },
             "/jobs": { "get": op("Jobs with status, attempts and last error (filter: status)", "200", None) },
-            "/jobs/{id}": { "parameters": path_param("id"), "get": op("One job", "200", None) },
+            "/jobs/{id}": { "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "get": op("One job", "200", None) },
+            "/jobs/{id}/retry": { "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }], "post": op("Retry a job that gave up (dead): queued again, due now, with its dedupe key; 409 if it is not dead or another job drives its workflow", "202", None) },
             "/audit-log": { "get": op("Who did what, newest first", "200", None) }
         },
         "components": {

@@ -2,15 +2,16 @@
 //! audit, category catalog, resubmitting and deleting a category), rebind tasks, jobs.
 
 use super::ApiError;
+use super::extract::{Json, Path, Query};
 use super::keys::Actor;
 use crate::failure::Failure;
 use crate::startup::AppState;
 use crate::store::history;
 use crate::{fetch_optional, registration, setup};
 use anyhow::Context;
-use axum::extract::{Path, Query, State};
+use axum::Extension;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
 use fastreg_protocol::AppId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -117,23 +118,7 @@ pub(super) struct CreateRegistration {
 }
 
 fn registration_view(r: &registration::Registration, history: Vec<crate::store::HistoryEntry>) -> Value {
-    json!({
-        "id": r.id,
-        "oa_appid": r.oa_appid,
-        "state": r.state,
-        "copy_wx_verify": r.copy_wx_verify == 1,
-        "auth_url": r.auth_url,
-        "mini_program_appid": r.mini_program_appid,
-        "is_wx_verify_succ": r.is_wx_verify_succ.map(|v| v == 1),
-        "is_link_succ": r.is_link_succ.map(|v| v == 1),
-        "error": failure(&r.failure),
-        "note": r.note,
-        "has_setup_plan": r.setup_plan.is_some(),
-        "created_by": r.created_by,
-        "created_at": r.created_at,
-        "updated_at": r.updated_at,
-        "history": history,
-    })
+    r.api_view(history)
 }
 
 /// Errors of `POST /api/v1/registrations`.
@@ -156,11 +141,21 @@ impl From<CreateRegistrationError> for ApiError {
                 format!("{appid} has not authorized this platform"),
                 "Authorize the Official Account first: POST /api/v1/authorizations and have its admin scan the page.",
             ),
-            CreateRegistrationError::Start(S::InProgress(id)) => ApiError::new(
+            CreateRegistrationError::Start(S::InProgress { id, dead_job }) => ApiError::new(
                 StatusCode::CONFLICT,
                 "registration_in_progress",
                 format!("registration {id} of this account is still under way"),
-                "Wait for it to finish (GET /api/v1/registrations/{id}); an account may have one registration in progress (61057).",
+                match dead_job {
+                    Some(job) => format!(
+                        "Its job {job} gave up: fix the cause (GET /api/v1/jobs/{job} shows the last error), then retry it \
+                         (POST /api/v1/jobs/{job}/retry); or, if fastregister was never sent, abandon the registration \
+                         (POST /api/v1/registrations/{id}/abandon). An account may have one registration in progress (61057)."
+                    ),
+                    None => format!(
+                        "Wait for it to finish (GET /api/v1/registrations/{id}); an account may have one registration in progress (61057). \
+                         If it waits for an admin who will not confirm, abandon it (POST /api/v1/registrations/{id}/abandon)."
+                    ),
+                },
             ),
             CreateRegistrationError::Start(S::Invalid(m)) => ApiError::invalid(m),
             CreateRegistrationError::Start(S::Unexpected(e)) => ApiError::unexpected(e),
@@ -341,28 +336,27 @@ fn category_key(s: &str) -> Result<setup::CategoryKey, ApiError> {
         .ok_or_else(|| ApiError::invalid(format!("{s:?} is not a category: write first-second, e.g. 8-39")))
 }
 
-impl From<setup::CategoryChangeError> for ApiError {
-    fn from(e: setup::CategoryChangeError) -> Self {
-        use setup::CategoryChangeError as E;
-        match e {
-            E::Invalid(m) => ApiError::invalid(m),
-            E::NotSet(key) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "category_not_set",
-                format!("category {key} is not set on this Mini Program"),
-                "GET /api/v1/mini-programs/{appid}?live=true lists the categories that are set.",
-            ),
-            // WeChat's rule (53306, 53307, 53308), with the catalog's meaning and remedy.
-            E::Refused(f) => ApiError::new(StatusCode::CONFLICT, &f.code, f.message, f.remedy),
-            E::Busy(_) => ApiError::new(
-                StatusCode::CONFLICT,
-                "step_busy",
-                e.to_string(),
-                "Try again in a moment; GET /api/v1/mini-programs/{appid} shows the categories step.",
-            ),
-            E::WeChat(c) => ApiError::wechat(&c),
-            E::Unexpected(e) => ApiError::unexpected(e),
-        }
+/// A refused category change, its remedy naming the Mini Program.
+fn category_change_error(e: setup::CategoryChangeError, appid: &AppId) -> ApiError {
+    use setup::CategoryChangeError as E;
+    match e {
+        E::Invalid(m) => ApiError::invalid(m),
+        E::NotSet(key) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "category_not_set",
+            format!("category {key} is not set on this Mini Program"),
+            format!("GET /api/v1/mini-programs/{appid}?live=true lists the categories that are set."),
+        ),
+        // WeChat's rule (53306, 53307, 53308), with the catalog's meaning and remedy.
+        E::Refused(f) => ApiError::new(StatusCode::CONFLICT, &f.code, f.message, f.remedy),
+        E::Busy(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            "step_busy",
+            e.to_string(),
+            format!("Try again in a moment; GET /api/v1/mini-programs/{appid} shows the categories step."),
+        ),
+        E::WeChat(c) => ApiError::wechat(&c),
+        E::Unexpected(e) => ApiError::unexpected(e),
     }
 }
 
@@ -381,7 +375,9 @@ pub(super) async fn resubmit_category(
     ours(&state, &appid_s).await?;
     let appid = appid(appid_s)?;
     let key = category_key(&category)?;
-    let step = setup::resubmit_category(&state, &appid, key, body.certificates).await?;
+    let step = setup::resubmit_category(&state, &appid, key, body.certificates)
+        .await
+        .map_err(|e| category_change_error(e, &appid))?;
     crate::startup::audit(
         &state,
         &actor.0,
@@ -404,7 +400,9 @@ pub(super) async fn delete_category(
     ours(&state, &appid_s).await?;
     let appid = appid(appid_s)?;
     let key = category_key(&category)?;
-    let categories = setup::delete_category(&state, &appid, key).await?;
+    let categories = setup::delete_category(&state, &appid, key)
+        .await
+        .map_err(|e| category_change_error(e, &appid))?;
     crate::startup::audit(
         &state,
         &actor.0,
@@ -434,15 +432,27 @@ pub(super) async fn create_rebind(
     Extension(actor): Extension<Actor>,
     Path(appid_s): Path<String>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let known: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM authorizers WHERE appid = $1 AND status = 'authorized'",
-        &appid_s
-    )
-    .context("cannot read an authorizer")?;
-    known.ok_or_else(|| ApiError::not_found("authorized Mini Program"))?;
-    let t = crate::rebind::start(&state, &appid(appid_s)?, &actor.0).await?;
+    use crate::rebind::StartError as E;
+    let t = crate::rebind::start(&state, &appid(appid_s)?, &actor.0)
+        .await
+        .map_err(|e| match e {
+            E::Unknown(a) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no Mini Program {a} is authorized to this platform"),
+                "Check the appid: GET /api/v1/authorizers lists the accounts that authorized this platform.",
+            ),
+            E::OfficialAccount(a) => ApiError::invalid(format!(
+                "{a} is an Official Account: componentrebindadmin rebinds the admin of a Mini Program only"
+            )),
+            E::NotAuthorized(a, status) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_authorized",
+                format!("Mini Program {a} is not authorized to this platform (it is {status})"),
+                format!("Have the Mini Program's admin authorize this platform again, then retry; GET /api/v1/authorizers/{a} shows its status."),
+            ),
+            E::Unexpected(e) => ApiError::unexpected(e),
+        })?;
     Ok((StatusCode::CREATED, Json(rebind_view(&t, vec![]))))
 }
 
@@ -456,23 +466,23 @@ pub(super) async fn get_rebind(State(state): State<AppState>, Path(id): Path<Str
 
 // ---- jobs ----
 
-#[derive(Serialize)]
-struct Jobs {
-    items: Vec<crate::job::JobView>,
+/// A job, its `payload` as the JSON value (stored as text).
+fn job_view(job: crate::job::JobView) -> Result<Value, ApiError> {
+    let payload = serde_json::from_str(&job.payload).unwrap_or_else(|_| Value::String(job.payload.clone()));
+    let mut view = serde_json::to_value(job).map_err(|e| ApiError::unexpected(e.into()))?;
+    view["payload"] = payload;
+    Ok(view)
 }
 
 pub(super) async fn list_jobs(State(state): State<AppState>, Query(p): Query<Page>) -> Result<Json<Value>, ApiError> {
     let items = state.queue.list(p.status.as_deref(), p.limit()).await?;
-    Ok(Json(
-        serde_json::to_value(Jobs { items }).map_err(|e| ApiError::unexpected(e.into()))?,
-    ))
+    let items = items.into_iter().map(job_view).collect::<Result<Vec<_>, _>>()?;
+    Ok(Json(json!({ "items": items })))
 }
 
 pub(super) async fn get_job(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     let job = state.queue.get(id).await?.ok_or_else(|| ApiError::not_found("job"))?;
-    Ok(Json(
-        serde_json::to_value(job).map_err(|e| ApiError::unexpected(e.into()))?,
-    ))
+    Ok(Json(job_view(job)?))
 }
 
 // ---- audit log ----

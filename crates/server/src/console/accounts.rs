@@ -316,6 +316,8 @@ pub(super) async fn start_authorization(
 #[derive(Deserialize)]
 pub(super) struct Back {
     pub(super) back: Option<String>,
+    #[serde(default)]
+    pub(super) done: Option<String>,
 }
 
 fn back_from_wechat(lang: Lang, back: Option<&str>) -> Markup {
@@ -543,7 +545,7 @@ pub(super) async fn start_registration(
             "This account has not authorized this platform (or withdrew). Authorize it first.",
             back,
         )),
-        Err(S::InProgress(id)) => Err(ConsoleError::invalid(
+        Err(S::InProgress { id, .. }) => Err(ConsoleError::invalid(
             "这个公众号已有一个注册在进行中；微信不允许同时发起第二个（61057）。请等它完成。",
             "A registration of this account is still under way; WeChat does not allow a second one at the same time (61057). Wait for it to finish.",
             format!("/console/registrations/{id}"),
@@ -574,6 +576,9 @@ pub(super) async fn registration(
     let expired = view::link_expired(&state, &r.state, r.created_at);
     let body = html! {
         (back_from_wechat(lang, q.back.as_deref()))
+        @if q.done.as_deref() == Some("abandoned") {
+            (view::flash(cx.t("已放弃这个注册；这个公众号可以重新发起注册。", "The registration is abandoned; the account may start a new one.")))
+        }
         section.card data-live id="registration-status" data-pending[!view::is_final(&r.state) && !expired] {
             p.status { (cx.t("状态：", "State: ")) (badge(lang, &r.state)) " " (view::refresh(lang, &format!("/console/registrations/{id}"))) }
             dl.facts {
@@ -607,15 +612,65 @@ pub(super) async fn registration(
                     }
                     p { a.button.secondary href={ "/console/accounts/" (r.oa_appid) "#register" } { (cx.t("回到公众号重新发起", "Back to the account to start again")) } }
                 }
+                "abandoned" => {
+                    p { (cx.t("这个注册已被放弃，没有向微信提交 fastregister。", "This registration was abandoned; fastregister was never sent to WeChat.")) }
+                    p { a.button.secondary href={ "/console/accounts/" (r.oa_appid) "#register" } { (cx.t("回到公众号重新发起", "Back to the account to start again")) } }
+                }
                 _ => {
                     p { (cx.t("管理员已确认，服务正在向微信注册小程序……", "The admin confirmed; the service is registering the Mini Program with WeChat…")) }
                 }
             }
             @if let Some(note) = &r.note { p.note { (note) } }
         }
+        @if r.may_abandon() { (abandon_card(&cx, &r)) }
         (view::history(lang, &h))
     };
     Ok(view::page(&cx, cx.t("快速注册结果", "Fast registration"), body))
+}
+
+/// Giving up a registration that has not reached fastregister, which frees its account.
+fn abandon_card(cx: &Cx, r: &Registration) -> Markup {
+    html! {
+        section.card id="abandon" {
+            h2 { (cx.t("放弃这个注册", "Abandon this registration")) }
+            p.hint { (cx.t(
+                "还没有向微信提交 fastregister，所以不会留下小程序。放弃后这个公众号可以重新发起注册（管理员需要重新扫码确认）。",
+                "fastregister has not been sent to WeChat, so no Mini Program is left behind. Once abandoned, the account is free to start a new registration (its admin confirms again)."
+            )) }
+            form method="post" action={ "/console/registrations/" (r.id) "/abandon" } {
+                (cx.csrf_field())
+                button.secondary type="submit" { (cx.t("放弃注册", "Abandon")) }
+            }
+        }
+    }
+}
+
+/// `POST /console/registrations/{id}/abandon`: gives up a registration that has not reached
+/// fastregister ([`registration::abandon`], as `POST /api/v1/registrations/{id}/abandon`).
+pub(super) async fn abandon_registration(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, ConsoleError> {
+    session.check_csrf(&form.csrf)?;
+    let page = format!("/console/registrations/{id}");
+    use registration::AbandonError as E;
+    match registration::abandon(&state, &id, &super::actor(&session)).await {
+        Ok(_) => Ok(Redirect::to(&format!("{page}?done=abandoned")).into_response()),
+        Err(E::NotFound) => Err(ConsoleError::not_found("没有这个注册", "No such registration")),
+        Err(E::Finished { .. }) => Err(ConsoleError::invalid(
+            "这个注册已经结束，无需放弃。",
+            "This registration is over already; there is nothing to abandon.",
+            page,
+        )),
+        Err(E::MayHaveBeenSent { .. }) => Err(ConsoleError::invalid(
+            "fastregister 可能已经提交给微信，小程序可能已经创建，所以不能放弃。请等它完成：服务会向微信核实结果，最后显示注册成功或失败原因。如果它的任务已放弃，请在“任务与事件”里重试。",
+            "fastregister may have been sent to WeChat, so the Mini Program may exist, and the registration cannot be abandoned. Let it finish: the service finds out from WeChat and ends it registered, or failed with what to check. If its job gave up, retry it under Jobs.",
+            page,
+        )),
+        Err(E::Unexpected(e)) => Err(ConsoleError::Unexpected(e)),
+    }
 }
 
 /// The admin never confirmed and the link's signed `state` has expired.

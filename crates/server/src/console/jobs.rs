@@ -2,8 +2,10 @@
 //! when WeChat's code is known), the workflows that stopped, the pushes received, and a retry
 //! button for a job that gave up.
 //!
-//! Retrying a job puts it back in the queue as it was; the workflow it drives checks its stored
-//! state first (see [`crate::job`]), so a retry never repeats a step that already happened. A
+//! Retrying a job puts it back in the queue as it was, with its dedupe key
+//! ([`crate::job::Queue::retry`], which `POST /api/v1/jobs/{id}/retry` calls too); the workflow it
+//! drives checks its stored state first (see [`crate::job`]), so a retry never repeats a step
+//! that already happened. A
 //! setup step that failed on WeChat's answer is retried from the Mini Program's page instead,
 //! where it is submitted again.
 
@@ -12,10 +14,10 @@ use super::error::ConsoleError;
 use super::i18n::{Explained, Lang, explain, wechat_code_in};
 use super::view::{self, Cx, Section, badge, step_name, when};
 use crate::failure::Failure;
-use crate::job::JobView;
+use crate::fetch_all;
+use crate::job::{JobView, Retried};
 use crate::startup::{AppState, audit};
 use crate::store::now_ms;
-use crate::{execute, fetch_all};
 use anyhow::Context;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -233,20 +235,23 @@ pub(super) async fn retry(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form.csrf)?;
-    let now = now_ms();
-    let n = execute!(
-        &state.db,
-        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, updated_at = $1 WHERE id = $2 AND status = 'dead'",
-        now,
-        id
-    )
-    .context("cannot queue a job again")?;
-    if n == 0 {
-        return Err(ConsoleError::invalid(
-            "只有已放弃的任务可以重试（这个任务可能已经在运行或已完成）。",
-            "Only a job that gave up can be retried (this one may be running or finished already).",
-            "/console/jobs",
-        ));
+    match state.queue.retry(id).await? {
+        Retried::Queued => {}
+        Retried::NotFound => return Err(ConsoleError::not_found("没有这个任务", "No such job")),
+        Retried::NotDead(_) => {
+            return Err(ConsoleError::invalid(
+                "只有已放弃的任务可以重试（这个任务可能已经在运行或已完成）。",
+                "Only a job that gave up can be retried (this one may be running or finished already).",
+                "/console/jobs",
+            ));
+        }
+        Retried::Superseded(live) => {
+            return Err(ConsoleError::invalid(
+                format!("这个流程已经有另一个任务（#{live}）在运行，不需要重试这个。"),
+                format!("Another job (#{live}) already drives this workflow; there is no need to retry this one."),
+                "/console/jobs",
+            ));
+        }
     }
     audit(&state, &super::actor(&session), "job.retry", &format!("job:{id}"), "").await;
     Ok(Redirect::to("/console/jobs?done=retried").into_response())

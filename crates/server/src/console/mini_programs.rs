@@ -1228,6 +1228,13 @@ pub(super) async fn retry_step(
     let Some((spec,)) = spec else {
         return Err(ConsoleError::not_found("没有这一步", "No such step"));
     };
+    if !setup::missing_materials(&state, &spec).await?.is_empty() {
+        return Err(ConsoleError::invalid(
+            "这一步的图片在它结束时已删除（不再保存证件照等材料），请在上面的表单里重新上传后提交。",
+            "This step's images were deleted when it ended (identity documents are not kept): submit the form above again with the images.",
+            format!("{}#{step}", page_url(&appid)),
+        ));
+    }
     let spec: serde_json::Value = serde_json::from_str(&spec).context("a stored step is malformed")?;
     // A step's spec is its part of a setup plan.
     let plan = serde_json::json!({ step.as_str(): spec }).to_string();
@@ -1243,15 +1250,37 @@ pub(super) async fn start_rebind(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form.csrf)?;
-    let (row, id) = mini_program(&state, &appid).await?;
-    if row.status.as_deref() != Some("authorized") {
-        return Err(ConsoleError::invalid(
-            "这个小程序没有授权给本平台，不能换绑管理员。",
-            "This Mini Program is not authorized to this platform; its admin cannot be rebound from here.",
-            format!("{}#rebind", page_url(&appid)),
-        ));
-    }
-    let task = crate::rebind::start(&state, &id, &super::actor(&session)).await?;
+    let id =
+        AppId::parse(appid.clone()).map_err(|_| ConsoleError::not_found("没有这个小程序", "No such Mini Program"))?;
+    // componentrebindadmin applies to Mini Programs: an Official Account or an appid this
+    // platform does not know is refused before anything is stored.
+    use crate::rebind::StartError as E;
+    let task = match crate::rebind::start(&state, &id, &super::actor(&session)).await {
+        Ok(task) => task,
+        Err(E::Unknown(_)) => {
+            return Err(ConsoleError::not_found(
+                "没有授权给本平台的这个小程序，无法换绑管理员。",
+                "No Mini Program with this appid is authorized to this platform; there is no admin to rebind.",
+            ));
+        }
+        Err(E::OfficialAccount(a)) => {
+            return Err(ConsoleError::invalid(
+                format!("{a} 是公众号。换绑管理员（componentrebindadmin）只适用于小程序。"),
+                format!(
+                    "{a} is an Official Account. Rebinding the admin (componentrebindadmin) applies to Mini Programs only."
+                ),
+                format!("/console/accounts/{a}"),
+            ));
+        }
+        Err(E::NotAuthorized(..)) => {
+            return Err(ConsoleError::invalid(
+                "这个小程序没有授权给本平台，不能换绑管理员。",
+                "This Mini Program is not authorized to this platform; its admin cannot be rebound from here.",
+                format!("{}#rebind", page_url(&appid)),
+            ));
+        }
+        Err(E::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
+    };
     Ok(Redirect::to(&task.auth_url).into_response())
 }
 

@@ -6,7 +6,8 @@
 //! The console is a face on the service's workflows, not a second implementation: each form
 //! calls what the REST API calls ([`crate::authorization::start`], [`crate::registration::start`],
 //! [`crate::setup::store_plan`] and [`crate::setup::attach`], [`crate::setup::resubmit_category`],
-//! [`crate::setup::delete_category`], [`crate::rebind::start`]) and each
+//! [`crate::setup::delete_category`], [`crate::rebind::start`], [`crate::registration::abandon`],
+//! [`crate::job::Queue::retry`]) and each
 //! page reads the rows those workflows keep. WeChat is called from a page only where no workflow
 //! exists: the live account info (getaccountbasicinfo, getcategory), the category catalog and the
 //! name check an operator asks for before submitting a name.
@@ -79,6 +80,10 @@ fn router(state: AppState) -> Router {
         .route("/console/authorizations", post(accounts::start_authorization))
         .route("/console/authorizations/{id}", get(accounts::authorization))
         .route("/console/registrations/{id}", get(accounts::registration))
+        .route(
+            "/console/registrations/{id}/abandon",
+            post(accounts::abandon_registration),
+        )
         .route("/console/mini-programs", get(mini_programs::list))
         .route("/console/mini-programs/{appid}", get(mini_programs::page))
         .route(

@@ -272,6 +272,7 @@ pub fn state_label(lang: Lang, state: &str) -> (Cow<'static, str>, &'static str)
         "done" => ("已完成", "Done", "ok"),
         "succeeded" => ("已完成", "Succeeded", "ok"),
         "failed" => ("失败", "Failed", "err"),
+        "abandoned" => ("已放弃", "Abandoned", "warn"),
         "dead" => ("已放弃", "Gave up", "err"),
         "reviewing" => ("审核中", "Under review", "wait"),
         "approved" => ("审核通过", "Approved", "ok"),
@@ -304,7 +305,7 @@ pub fn link_expired(state: &AppState, workflow_state: &str, created_at: i64) -> 
 pub fn is_final(state: &str) -> bool {
     matches!(
         state,
-        "registered" | "authorized" | "done" | "failed" | "succeeded" | "dead" | "unauthorized"
+        "registered" | "authorized" | "done" | "failed" | "succeeded" | "dead" | "unauthorized" | "abandoned"
     )
 }
 

@@ -353,3 +353,13 @@ pub async fn history(db: &Db, subject: &str) -> anyhow::Result<Vec<HistoryEntry>
     )
     .context("cannot read history")
 }
+
+/// Serializes a column that holds JSON text (`func_info`, a job's `payload`) as the JSON value
+/// itself, not as a string; text that does not parse stays a string.
+pub fn json_text<S: serde::Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize;
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => value.serialize(serializer),
+        Err(_) => serializer.serialize_str(text),
+    }
+}

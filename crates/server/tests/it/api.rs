@@ -233,3 +233,70 @@ async fn withdrawn(db: Db) {
     app.cleanup().await;
 }
 on_both!(unauthorized_push_withdraws_the_account, withdrawn);
+
+/// componentrebindadmin rebinds a Mini Program's admin: an Official Account's appid or one the
+/// platform does not know is refused, saying why, and nothing is stored.
+async fn rebind_mini_programs_only(db: Db) {
+    let Some(app) = spawn_app(db).await else { return };
+    app.authorize(OA_ENTERPRISE).await;
+    let (status, e) = app
+        .api(
+            reqwest::Method::POST,
+            &format!("/mini-programs/{OA_ENTERPRISE}/rebind"),
+            None,
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (400, Some("invalid_request")), "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("is an Official Account"),
+        "{e}"
+    );
+    let (status, e) = app
+        .api(reqwest::Method::POST, "/mini-programs/wx00000000000000ff/rebind", None)
+        .await;
+    assert_eq!((status, e["code"].as_str()), (404, Some("not_found")), "{e}");
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("wx00000000000000ff"),
+        "{e}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM rebind_tasks").await, 0);
+    // A Mini Program is accepted.
+    let reg = app.register(OA_ENTERPRISE, None).await;
+    let mp = reg["mini_program_appid"].as_str().expect("appid").to_owned();
+    let (status, task) = app
+        .api(reqwest::Method::POST, &format!("/mini-programs/{mp}/rebind"), None)
+        .await;
+    assert_eq!(status, 201, "{task}");
+
+    // Remedies name the real resource, never a `{placeholder}`.
+    let (status, e) = app
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/mini-programs/{mp}/categories/1-2"),
+            None,
+        )
+        .await;
+    assert_eq!((status, e["code"].as_str()), (404, Some("category_not_set")), "{e}");
+    let remedy = e["remedy"].as_str().unwrap_or("");
+    assert!(
+        remedy.contains(&format!("/mini-programs/{mp}")) && !remedy.contains('{'),
+        "{e}"
+    );
+    let first = app.start_registration(json!({ "oa_appid": OA_ENTERPRISE })).await;
+    let (status, e) = app
+        .api(
+            reqwest::Method::POST,
+            "/registrations",
+            Some(json!({ "oa_appid": OA_ENTERPRISE })),
+        )
+        .await;
+    assert_eq!(status, 409, "{e}");
+    let remedy = e["remedy"].as_str().unwrap_or("");
+    let id = first["id"].as_str().expect("id");
+    assert!(
+        remedy.contains(&format!("/registrations/{id}")) && !remedy.contains("{id}"),
+        "{e}"
+    );
+    app.cleanup().await;
+}
+on_both!(rebind_is_for_mini_programs_only, rebind_mini_programs_only);

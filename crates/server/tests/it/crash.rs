@@ -192,3 +192,172 @@ async fn dropped_answer(db: Db) {
     app.cleanup().await;
 }
 on_both!(lost_fastregister_answer_is_reconciled, dropped_answer);
+
+/// Runs due jobs one at a time until the registration is in `state`.
+async fn run_until(app: &TestApp, id: &str, state: &str) {
+    for _ in 0..20 {
+        if registration_state(app, id).await["state"] == state {
+            return;
+        }
+        let now = fastreg_server::store::now_ms();
+        if !fastreg_server::startup::run_one(&app.state, now)
+            .await
+            .expect("run a job")
+        {
+            break;
+        }
+    }
+    let r = registration_state(app, id).await;
+    assert_eq!(r["state"], state, "{r:#}");
+}
+
+/// fastregister applies, its answer is lost, and WeChat's authorizer list does not show the new
+/// Mini Program within the grace period (the emulator withdraws its authorization, as a list
+/// that lags would). The ticket is sent once more and answers 61058. Returns the registration,
+/// the Mini Program WeChat created and the fastregister calls made before.
+async fn lost_answer_then_spent_ticket(app: &TestApp) -> (String, String, u64) {
+    // The subject's Mini Programs that authorized the platform before are known to it (here they
+    // authorized seconds ago, when the emulator started, and would look new to reconciliation).
+    for mp in [MP_NOT_FAST_REGISTERED, MP_RELEASED] {
+        let appid = AppId::parse(mp).expect("appid");
+        fastreg_server::authorization::import(&app.state, &appid)
+            .await
+            .expect("import");
+    }
+    app.control("push/mode", json!({ "mode": "drop" })).await;
+    app.control(
+        "faults",
+        json!({ "path": "/cgi-bin/account/fastregister", "mode": "drop_response", "count": 1 }),
+    )
+    .await;
+    let before = created_from(app, OA_ENTERPRISE).await;
+    let calls = app.calls("fastregister").await;
+    let reg = app.start_registration(json!({ "oa_appid": OA_ENTERPRISE })).await;
+    let id = reg["id"].as_str().expect("id").to_owned();
+    let redirect = app.confirm_fastregister(&reg).await;
+    assert_eq!(app.follow(&redirect).await.0, 200);
+    run_until(app, &id, "outcome_unknown").await;
+    let new: Vec<String> = created_from(app, OA_ENTERPRISE)
+        .await
+        .into_iter()
+        .filter(|a| !before.contains(a))
+        .collect();
+    assert_eq!(new.len(), 1, "the first call applied: {new:?}");
+    let mp = new[0].clone();
+    let r = app
+        .control(
+            "unauthorize",
+            json!({ "component_appid": COMPONENT_APPID, "appid": mp }),
+        )
+        .await;
+    assert_eq!(r["ok"], true, "{r}");
+    app.drain().await;
+    assert_eq!(
+        app.calls("fastregister").await,
+        calls + 2,
+        "the ticket is sent once more: {:#}",
+        registration_state(app, &id).await
+    );
+    (id, mp, calls)
+}
+
+/// A 61058 answer to the resend proves the first call applied: the registration does not fail
+/// but keeps reconciling, with a note, and ends with the Mini Program the first call created
+/// once WeChat's list shows it. fastregister is never sent a third time.
+async fn resend_answered_61058(db: Db) {
+    let Some(app) = spawn_app_with(db, fastreg_emulator::Scenario::builtin(), |s| {
+        s.reconcile_grace_secs = 0;
+        s.reconcile_timeout_secs = 60;
+    })
+    .await
+    else {
+        return;
+    };
+    app.authorize(OA_ENTERPRISE).await;
+    let (id, mp, calls) = lost_answer_then_spent_ticket(&app).await;
+    let waiting = registration_state(&app, &id).await;
+    assert_eq!(waiting["state"], "outcome_unknown", "not failed: {waiting:#}");
+    assert!(waiting["error"].is_null(), "{waiting:#}");
+    let note = waiting["note"].as_str().unwrap_or("");
+    assert!(
+        note.contains("61058") && note.contains("did apply"),
+        "the operator is told: {waiting:#}"
+    );
+    let history = waiting["history"].as_array().cloned().unwrap_or_default();
+    let steps: Vec<(String, String)> = history
+        .iter()
+        .map(|h| {
+            (
+                h["from_state"].as_str().unwrap_or("").to_owned(),
+                h["to_state"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    for step in [
+        ("outcome_unknown", "ticket_received"),
+        ("ticket_received", "submitting"),
+        ("submitting", "outcome_unknown"),
+    ] {
+        assert!(
+            steps.iter().any(|s| (s.0.as_str(), s.1.as_str()) == step),
+            "{step:?} in {steps:?}"
+        );
+    }
+
+    // WeChat's list shows the Mini Program again: reconciliation finds it.
+    let r = app
+        .control("authorize", json!({ "component_appid": COMPONENT_APPID, "appid": mp }))
+        .await;
+    assert!(r["auth_code"].is_string(), "{r}");
+    app.drain_ahead(Duration::from_secs(6)).await;
+    let done = registration_state(&app, &id).await;
+    assert_eq!(done["state"], "registered", "{done:#}");
+    assert_eq!(done["mini_program_appid"], json!(mp), "{done:#}");
+    assert!(
+        done["note"].as_str().unwrap_or("").contains("authorizer list"),
+        "{done:#}"
+    );
+    assert!(refresh_token_kept(&app, &mp).await);
+    assert_eq!(app.calls("fastregister").await, calls + 2, "never a third fastregister");
+    app.control("push/mode", json!({ "mode": "normal" })).await;
+    app.cleanup().await;
+}
+on_both!(a_resend_answered_61058_keeps_reconciling, resend_answered_61058);
+
+/// When the Mini Program proven by the 61058 never shows up, the registration fails after
+/// reconcile_timeout_secs saying it exists, and not to start again (which would make a second).
+async fn spent_ticket_times_out(db: Db) {
+    let Some(app) = spawn_app_with(db, fastreg_emulator::Scenario::builtin(), |s| {
+        s.reconcile_grace_secs = 0;
+        s.reconcile_timeout_secs = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    app.authorize(OA_ENTERPRISE).await;
+    let (id, _mp, calls) = lost_answer_then_spent_ticket(&app).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.drain_ahead(Duration::from_secs(6)).await;
+    let failed = registration_state(&app, &id).await;
+    assert_eq!(failed["state"], "failed", "{failed:#}");
+    assert_eq!(failed["error"]["code"], "outcome_unknown", "{failed:#}");
+    assert!(
+        failed["error"]["message"].as_str().unwrap_or("").contains("did apply"),
+        "{failed:#}"
+    );
+    assert!(
+        failed["error"]["remedy"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Do not start a new registration"),
+        "{failed:#}"
+    );
+    assert!(failed["error"]["message_zh"].is_string(), "{failed:#}");
+    assert_eq!(app.calls("fastregister").await, calls + 2);
+    app.cleanup().await;
+}
+on_both!(
+    a_spent_ticket_that_never_shows_fails_saying_the_mini_program_exists,
+    spent_ticket_times_out
+);

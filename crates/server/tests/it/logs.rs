@@ -81,3 +81,41 @@ async fn no_secrets_in_logs(db: Db) {
     app.cleanup().await;
 }
 on_both!(logs_of_an_end_to_end_run_hold_no_secret, no_secrets_in_logs);
+
+/// Listening on every interface without `public_url`: every redirect_uri would say 127.0.0.1,
+/// which no merchant's admin can reach, so the start warns, naming the setting.
+async fn public_url_unset(db: Db) {
+    logs();
+    let dir = temp_dir();
+    let Some(database_url) = fresh_database(db, &dir).await else {
+        return;
+    };
+    for public_url in [None, Some("https://fastreg.example.com")] {
+        let listener = std::net::TcpListener::bind("0.0.0.0:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let mut settings = settings_for(&database_url, &dir, "http://127.0.0.1:9");
+        settings.listen = "0.0.0.0:0".into();
+        settings.public_url = public_url.map(str::to_owned);
+        let app = fastreg_server::Application::build_with_listener(settings, listener)
+            .await
+            .expect("build");
+        let warned = log_text().lines().any(|l| {
+            l.contains("WARN")
+                && l.contains("public_url (FASTREG_PUBLIC_URL) is not set")
+                && l.contains(&format!("http://127.0.0.1:{port}"))
+        });
+        match public_url {
+            None => {
+                assert!(warned, "no warning naming public_url for port {port}");
+                assert_eq!(app.state().public_url, format!("http://127.0.0.1:{port}"));
+            }
+            Some(url) => {
+                assert!(!warned, "a warning although public_url is set");
+                assert_eq!(app.state().public_url, url);
+            }
+        }
+        app.state().db.close().await;
+    }
+    drop_database(&database_url, &dir).await;
+}
+on_both!(listening_everywhere_without_public_url_warns, public_url_unset);

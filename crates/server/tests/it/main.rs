@@ -4,13 +4,17 @@
 mod helpers;
 
 mod api;
+mod api_keys;
 
 mod callbacks;
 mod crash;
 mod instances;
 mod logs;
+mod materials;
 mod queue;
+mod recovery;
 mod registration;
+mod rest_errors;
 mod setup;
 mod setup_crash;
 mod token_store;
