@@ -581,22 +581,30 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The sealed secret in `column` of registration `id` (the ticket, the authorization code),
+/// opened with the associated data `{purpose}:{id}` it was sealed with; `None` if not set.
+async fn open_sealed(
+    state: &AppState,
+    id: &str,
+    column: &'static str,
+    purpose: &str,
+) -> anyhow::Result<Option<String>> {
+    let sql = format!("SELECT {column} FROM registrations WHERE id = $1");
+    let sealed: Option<(Option<Vec<u8>>,)> =
+        fetch_optional!(&state.db, (Option<Vec<u8>>,), &sql, id).with_context(|| format!("cannot read {column}"))?;
+    let Some((Some(sealed),)) = sealed else { return Ok(None) };
+    let secret = state
+        .secrets
+        .open_str(&format!("{purpose}:{id}"), &sealed)
+        .with_context(|| format!("cannot open the stored {column}"))?;
+    Ok(Some(secret))
+}
+
 /// ticket_received → submitting → fastregister → code_received | outcome_unknown | failed.
 async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
-    let sealed: Option<(Option<Vec<u8>>,)> = fetch_optional!(
-        &state.db,
-        (Option<Vec<u8>>,),
-        "SELECT ticket_sealed FROM registrations WHERE id = $1",
-        &reg.id
-    )
-    .context("cannot read the ticket")?;
-    let Some((Some(sealed),)) = sealed else {
+    let Some(ticket) = open_sealed(state, &reg.id, "ticket_sealed", "registration_ticket").await? else {
         return Ok(Outcome::Dead("the registration has no ticket".into()));
     };
-    let ticket = state
-        .secrets
-        .open_str(&format!("registration_ticket:{}", reg.id), &sealed)
-        .context("cannot open the stored ticket")?;
     let ticket = Ticket::parse(ticket).context("the stored ticket is malformed")?;
     let oa = AppId::parse(reg.oa_appid.clone()).context("the stored appid is malformed")?;
 
@@ -797,20 +805,9 @@ async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Result<Outcom
     {
         return finish(state, reg, &appid, CODE_RECEIVED, "refresh token stored").await;
     }
-    let sealed: Option<(Option<Vec<u8>>,)> = fetch_optional!(
-        &state.db,
-        (Option<Vec<u8>>,),
-        "SELECT authorization_code_sealed FROM registrations WHERE id = $1",
-        &reg.id
-    )
-    .context("cannot read the authorization code")?;
-    let Some((Some(sealed),)) = sealed else {
+    let Some(code) = open_sealed(state, &reg.id, "authorization_code_sealed", "registration_code").await? else {
         return Ok(Outcome::Dead("code_received without a code".into()));
     };
-    let code = state
-        .secrets
-        .open_str(&format!("registration_code:{}", reg.id), &sealed)
-        .context("cannot open the stored code")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let result = crate::authorization::exchange(state, &code).await;
     state.metrics.wechat_call("api_query_auth", result.is_ok());
