@@ -31,6 +31,33 @@ pub struct DemoArgs {
     seed: Option<u64>,
 }
 
+/// The file that marks a folder as the demo's own, so that wiping it can never delete anything
+/// else a mistyped `--data-dir` points at.
+const MARKER: &str = ".fastreg-demo";
+
+/// Wipes the demo's folder from an earlier run (only if it is one: empty, or marked) and
+/// creates it afresh with its marker.
+fn prepare_data_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        let empty = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_none();
+        if !empty && !dir.join(MARKER).exists() {
+            anyhow::bail!(
+                "--data-dir {} is not empty and was not made by `fastreg demo`; the demo wipes its folder at start, \
+                 so give it an empty or new folder",
+                dir.display()
+            );
+        }
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot wipe the demo folder {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "made by `fastreg demo`; wiped at its next start\n")
+        .with_context(|| format!("cannot write {}", dir.join(MARKER).display()))?;
+    Ok(())
+}
+
 /// How long the demo's audits take, in seconds.
 const DEMO_AUDIT_DELAY_SECS: i64 = 30;
 
@@ -59,11 +86,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         })?;
     let wechat = emulator.base_url();
 
-    if args.data_dir.exists() {
-        std::fs::remove_dir_all(&args.data_dir)
-            .with_context(|| format!("cannot wipe the demo folder {}", args.data_dir.display()))?;
-    }
-    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+    prepare_data_dir(&args.data_dir)?;
 
     let mut settings = Settings::with_component(ComponentSettings {
         appid: builtin::COMPONENT_APPID.into(),

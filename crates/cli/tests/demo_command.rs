@@ -251,3 +251,29 @@ fn demo_runs_the_whole_registration_journey_out_of_the_box() {
     assert_eq!(status, 200, "{info}");
     assert!(info.to_string().contains(mp), "{info}");
 }
+
+/// The demo wipes its folder at start: pointed at a folder that is not its own, it refuses
+/// instead of deleting someone's files.
+#[test]
+fn demo_refuses_to_wipe_a_folder_it_did_not_make() {
+    let dir = std::env::temp_dir().join(format!("fastreg-demo-foreign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("precious.txt"), "keep me").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fastreg"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--emulator-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not empty") && err.contains("--data-dir"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("precious.txt")).unwrap(), "keep me");
+    let _ = std::fs::remove_dir_all(dir);
+}
