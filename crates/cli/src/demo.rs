@@ -149,8 +149,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     }
     println!("  REST API       {service}/api/v1   (header: Authorization: Bearer {api_key})");
     println!("  OpenAPI        {service}/api/v1/openapi.json");
-    println!("  Emulated WeChat {wechat}   (state: {wechat}/__emulator/state)");
+    println!("  Emulated WeChat  {wechat}   (state: {wechat}/__emulator/state)");
     println!("\nWhat to click:");
+    println!("  0. Open the console, sign in as admin with the one-time password, choose your own.");
     println!(
         "  1. Official Accounts → Authorize an account → pick {} on the emulated WeChat page.",
         builtin::OA_ENTERPRISE
