@@ -30,13 +30,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-// ---- the app --------------------------------------------------------------------------------
+#[path = "common/database.rs"]
+mod database;
+use database::{Db, drop_database, fresh_database};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Db {
-    Sqlite,
-    Postgres,
-}
+// ---- the app --------------------------------------------------------------------------------
 
 struct TestApp {
     emulator: RunningEmulator,
@@ -56,34 +54,6 @@ fn logs() {
         ))
         .with_test_writer()
         .try_init();
-}
-
-/// A fresh database URL, or `None` (with a notice) when PostgreSQL is not configured.
-async fn fresh_database(db: Db, dir: &Path) -> Option<String> {
-    match db {
-        Db::Sqlite => Some(format!("sqlite://{}", dir.join("fastreg.db").display())),
-        Db::Postgres => {
-            let Ok(admin) = std::env::var("FASTREG_TEST_DATABASE_URL") else {
-                if std::env::var("FASTREG_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                    panic!("FASTREG_REQUIRE_POSTGRES=1 but FASTREG_TEST_DATABASE_URL is not set");
-                }
-                eprintln!("skipped on PostgreSQL: set FASTREG_TEST_DATABASE_URL=postgres://… to run it");
-                return None;
-            };
-            use sqlx::Connection;
-            let name = format!("fastreg_console_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&admin)
-                .await
-                .expect("connect to FASTREG_TEST_DATABASE_URL");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await
-                .expect("create a test database");
-            let mut url = url::Url::parse(&admin).expect("FASTREG_TEST_DATABASE_URL is a URL");
-            url.set_path(&format!("/{name}"));
-            Some(url.to_string())
-        }
-    }
 }
 
 /// The emulator and the service, wired to each other; `workers` job loops run in the
@@ -188,18 +158,7 @@ impl TestApp {
     async fn cleanup(self) {
         self.server.abort();
         self.state.db.close().await;
-        if self.database_url.starts_with("postgres")
-            && let Ok(admin) = std::env::var("FASTREG_TEST_DATABASE_URL")
-        {
-            use sqlx::Connection;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let name = self.database_url.rsplit('/').next().unwrap_or_default().to_owned();
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        drop_database(&self.database_url, &self.dir).await;
         self.emulator.shutdown().await;
     }
 }

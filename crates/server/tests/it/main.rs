@@ -1,6 +1,8 @@
 //! The service's integration tests: one binary (ripgrep's habit), each end-to-end test run on
 //! SQLite and on PostgreSQL (`FASTREG_TEST_DATABASE_URL`), against the emulator in-process.
 
+#[path = "../common/database.rs"]
+mod database;
 mod helpers;
 
 mod api;
