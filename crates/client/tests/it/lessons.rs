@@ -237,15 +237,11 @@ async fn refresh_token_from_a_reauthorization_is_what_later_refreshes_use() {
 /// The peers: every goroutine or thread that found the token expired fetched
 /// its own, burning the daily quota of api_component_token (and each new token killing the
 /// previous). Here 300 tasks asking at once make one fetch of each token.
-#[tokio::test]
-async fn no_thundering_herd_of_refreshes() {
-    let h = Harness::start().await;
-    let oa = h.onboard(builtin::OA_ENTERPRISE).await;
-    let before = h.counts().await;
-    h.advance(Duration::from_secs(7300)).await;
-
-    let calls = (0..300).map(|i| {
-        let client = h.client.clone();
+/// `n` concurrent calls on one authorizer, half an authorizer API and half a component API
+/// about it (so both tokens are wanted at once); every one must succeed.
+async fn herd(client: &fastreg_client::Client, oa: &AppId, n: usize) {
+    let calls = (0..n).map(|i| {
+        let client = client.clone();
         let oa = oa.clone();
         async move {
             if i % 2 == 0 {
@@ -258,6 +254,16 @@ async fn no_thundering_herd_of_refreshes() {
     for r in futures::future::join_all(calls).await {
         r.unwrap();
     }
+}
+
+#[tokio::test]
+async fn no_thundering_herd_of_refreshes() {
+    let h = Harness::start().await;
+    let oa = h.onboard(builtin::OA_ENTERPRISE).await;
+    let before = h.counts().await;
+    h.advance(Duration::from_secs(7300)).await;
+
+    herd(&h.client, &oa, 300).await;
     let after = h.counts().await;
     let delta = |k: &str| after.get(k).unwrap_or(&0) - before.get(k).unwrap_or(&0);
     assert_eq!(delta("api_component_token"), 1);
@@ -277,20 +283,7 @@ async fn no_thundering_herd_when_only_wechat_knows_the_tokens_expired() {
     // The emulator's clock only: the client still trusts its tokens.
     h.post("/__emulator/clock/advance", json!({"seconds": 7300})).await;
 
-    let calls = (0..300).map(|i| {
-        let client = h.client.clone();
-        let oa = oa.clone();
-        async move {
-            if i % 2 == 0 {
-                client.account_basic_info(&oa).await.map(drop)
-            } else {
-                client.authorizer_info(&oa).await.map(drop)
-            }
-        }
-    });
-    for r in futures::future::join_all(calls).await {
-        r.unwrap();
-    }
+    herd(&h.client, &oa, 300).await;
     let after = h.counts().await;
     let delta = |k: &str| after.get(k).unwrap_or(&0) - before.get(k).unwrap_or(&0);
     assert_eq!(delta("api_component_token"), 1);
