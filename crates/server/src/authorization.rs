@@ -142,28 +142,16 @@ pub async fn record_code(state: &AppState, id: &str, code: &AuthorizationCode) -
             current.state
         )));
     }
-    record_history(
-        &mut tx,
-        &format!("authorization:{id}"),
-        Some("awaiting_admin"),
+    crate::callback::land(
+        state,
+        tx,
+        "authorization",
+        id,
         "code_received",
-        None,
+        JOB,
+        "The authorization was received; you can close this page.",
     )
-    .await?;
-    state
-        .queue
-        .enqueue(
-            &mut tx,
-            JOB,
-            &serde_json::json!({ "id": id }),
-            Some(&format!("authorization:{id}")),
-            now_ms(),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Landing::Recorded(
-        "The authorization was received; you can close this page.".into(),
-    ))
+    .await
 }
 
 #[derive(Deserialize)]

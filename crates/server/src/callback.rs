@@ -112,6 +112,30 @@ pub enum Landing {
     AlreadyRecorded(String),
 }
 
+/// The end of recording a callback, the same for every workflow: after the caller moved the row
+/// out of `awaiting_admin` in `tx`, the move goes into `{kind}:{id}`'s history, the workflow's
+/// `job` is queued (deduplicated on the subject), and all of it commits at once — so a crash
+/// either keeps everything or nothing, and a replayed callback finds the row already moved.
+pub async fn land(
+    state: &AppState,
+    mut tx: crate::store::Tx,
+    kind: &str,
+    id: &str,
+    to: &str,
+    job: &str,
+    message: &str,
+) -> Result<Landing, CallbackError> {
+    let subject = format!("{kind}:{id}");
+    crate::store::record_history(&mut tx, &subject, Some("awaiting_admin"), to, None).await?;
+    let now = crate::store::now_ms();
+    state
+        .queue
+        .enqueue(&mut tx, job, &serde_json::json!({ "id": id }), Some(&subject), now)
+        .await?;
+    tx.commit().await?;
+    Ok(Landing::Recorded(message.to_owned()))
+}
+
 /// Errors of the callback pages.
 #[derive(Debug, thiserror::Error)]
 pub enum CallbackError {

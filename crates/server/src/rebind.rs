@@ -130,28 +130,16 @@ pub async fn record_taskid(state: &AppState, id: &str, taskid: &TaskId) -> Resul
             current.state
         )));
     }
-    record_history(
-        &mut tx,
-        &format!("rebind:{id}"),
-        Some("awaiting_admin"),
+    crate::callback::land(
+        state,
+        tx,
+        "rebind",
+        id,
         "taskid_received",
-        None,
+        JOB,
+        "The new admin's confirmation was received; the rebind is being completed.",
     )
-    .await?;
-    state
-        .queue
-        .enqueue(
-            &mut tx,
-            JOB,
-            &serde_json::json!({ "id": id }),
-            Some(&format!("rebind:{id}")),
-            now_ms(),
-        )
-        .await?;
-    tx.commit().await?;
-    Ok(Landing::Recorded(
-        "The new admin's confirmation was received; the rebind is being completed.".into(),
-    ))
+    .await
 }
 
 #[derive(Deserialize)]
