@@ -7,6 +7,7 @@
 //! permission set, a registration under way and the month's five registrations are shown with
 //! the catalog's words for the code WeChat would answer.
 
+use super::auth::CsrfForm;
 use super::auth::Session;
 use super::error::{ConsoleError, explained_code};
 use super::i18n::{Lang, explain};
@@ -289,12 +290,6 @@ pub(super) async fn list(
         }
     };
     Ok(view::page(&cx, cx.t("公众号", "Official Accounts"), body))
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /console/authorizations`: api_create_preauthcode, then WeChat's authorization page.

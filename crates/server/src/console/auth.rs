@@ -501,10 +501,11 @@ pub(super) async fn login(
     Ok(response)
 }
 
+/// A form that carries nothing but its CSRF token (buttons: retry, abandon, sign out, …).
 #[derive(Deserialize)]
 pub(super) struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub(super) csrf: String,
 }
 
 /// `POST /console/logout`.

@@ -9,6 +9,7 @@
 //! setup step that failed on WeChat's answer is retried from the Mini Program's page instead,
 //! where it is submitted again.
 
+use super::auth::CsrfForm;
 use super::auth::Session;
 use super::error::ConsoleError;
 use super::i18n::{Explained, Lang, explain, wechat_code_in};
@@ -219,12 +220,6 @@ pub(super) async fn page(
         }
     };
     Ok(view::page(&cx, cx.t("任务与事件", "Jobs and events"), body))
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /console/jobs/{id}/retry`: a job that gave up goes back in the queue, due now.

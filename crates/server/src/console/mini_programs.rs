@@ -11,6 +11,7 @@
 //! check is the one WeChat call made straight from a form: checkwxverifynickname has no workflow,
 //! it only tells the operator what WeChat thinks of a name before it is submitted.
 
+use super::auth::CsrfForm;
 use super::auth::Session;
 use super::error::{ConsoleError, explained_code};
 use super::i18n::{Lang, explain};
@@ -1199,12 +1200,6 @@ pub(super) async fn delete_category(
     )
     .await;
     Ok(Redirect::to(&format!("{}?done=deleted#categories", page_url(&appid))).into_response())
-}
-
-#[derive(Deserialize)]
-pub(super) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /console/mini-programs/{appid}/steps/{step}/retry`: the step again, with what was
