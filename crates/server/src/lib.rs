@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod authorization;
+pub mod calendar;
 pub mod callback;
 pub mod console;
 pub mod event;

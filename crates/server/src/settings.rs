@@ -243,8 +243,15 @@ pub const SETTINGS: &[Setting] = &[
         "token_upkeep_concurrency",
         "FASTREG_TOKEN_UPKEEP_CONCURRENCY",
         Kind::Integer,
-        Some("4"),
+        Some("16"),
         "Authorizer token refreshes in flight at once.",
+    ),
+    s(
+        "token_upkeep_rate",
+        "FASTREG_TOKEN_UPKEEP_RATE",
+        Kind::Integer,
+        Some("100"),
+        "Authorizer token refreshes a second at most, while a sweep works off what is due (0: no limit).",
     ),
     s(
         "token_upkeep_interval_secs",
@@ -345,6 +352,8 @@ pub struct Settings {
     pub token_refresh_window_secs: u64,
     /// Refreshes in flight.
     pub token_upkeep_concurrency: usize,
+    /// Refreshes a second at most (0: no limit).
+    pub token_upkeep_rate: u64,
     /// Upkeep sweep interval.
     pub token_upkeep_interval_secs: u64,
     /// Webhooks.

@@ -63,29 +63,39 @@ pub async fn plan_refresh(state: &AppState, appid: &AppId) -> anyhow::Result<()>
     Ok(())
 }
 
-/// One sweep: refreshes the tokens that are due, then waits for the next sweep.
+/// One sweep: refreshes every token that is due, batch after batch while tokens stay due (so a
+/// backlog after an outage, or 10^5 authorizers due at once, is worked off in one sweep instead
+/// of 500 per interval), at most `token_upkeep_concurrency` at once and `token_upkeep_rate` a
+/// second; then waits until the next interval.
 #[tracing::instrument(skip_all)]
 pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
-    let now = now_ms();
-    let due: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM authorizers
-         WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1
-         ORDER BY next_refresh_at LIMIT $2",
-        now,
-        BATCH
-    )
-    .context("cannot list tokens due")?;
     let concurrency = state.settings.token_upkeep_concurrency.max(1);
-    let results: Vec<anyhow::Result<()>> =
-        futures::stream::iter(due.into_iter().filter_map(|(a,)| AppId::parse(a).ok()))
-            .map(|appid| refresh_one(state, appid))
-            .buffer_unordered(concurrency)
-            .collect()
-            .await;
-    for r in results {
-        r?;
+    let pace = Pace::new(state.settings.token_upkeep_rate);
+    loop {
+        let due: Vec<(String,)> = fetch_all!(
+            &state.db,
+            (String,),
+            "SELECT appid FROM authorizers
+             WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1
+             ORDER BY next_refresh_at LIMIT $2",
+            now_ms(),
+            BATCH
+        )
+        .context("cannot list tokens due")?;
+        let full = due.len() as i64 == BATCH;
+        let results: Vec<anyhow::Result<()>> =
+            futures::stream::iter(due.into_iter().filter_map(|(a,)| AppId::parse(a).ok()))
+                .map(|appid| paced_refresh(state, &pace, appid))
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+        for r in results {
+            r?;
+        }
+        // A refresh that failed is planned a minute ahead, so a full batch always makes progress.
+        if !full {
+            break;
+        }
     }
     prune(state).await?;
     if let Err(e) = crate::setup::sweep_materials(state, now_ms()).await {
@@ -96,6 +106,33 @@ pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
         .max(1)
         * 1000;
     Ok(Outcome::WaitUntil(now_ms() + interval))
+}
+
+/// Spaces refreshes at most `rate` a second (0: no limit), so a backlog does not burst into
+/// WeChat's rate limits.
+struct Pace {
+    gap: Option<std::time::Duration>,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pace {
+    fn new(rate: u64) -> Self {
+        Self {
+            gap: (rate > 0).then(|| std::time::Duration::from_secs(1) / u32::try_from(rate).unwrap_or(u32::MAX)),
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    async fn wait(&self) {
+        let Some(gap) = self.gap else { return };
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(tokio::time::Instant::now());
+            *next = at + gap;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 /// Keeps the queue and the inbox from growing forever: finished jobs after 7 days, processed
@@ -116,6 +153,11 @@ async fn prune(state: &AppState) -> anyhow::Result<()> {
     )
     .context("cannot prune the inbox")?;
     Ok(())
+}
+
+async fn paced_refresh(state: &AppState, pace: &Pace, appid: AppId) -> anyhow::Result<()> {
+    pace.wait().await;
+    refresh_one(state, appid).await
 }
 
 async fn refresh_one(state: &AppState, appid: AppId) -> anyhow::Result<()> {

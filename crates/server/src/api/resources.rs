@@ -157,6 +157,19 @@ impl From<CreateRegistrationError> for ApiError {
                     ),
                 },
             ),
+            CreateRegistrationError::Start(S::PermissionMissing(appid)) => ApiError::new(
+                StatusCode::CONFLICT,
+                "permission_missing",
+                format!("{appid} has not granted this platform the fast-registration permission set"),
+                "Have the account's admin authorize again (POST /api/v1/authorizations) with the fast-registration \
+                 set (快速注册小程序权限集) ticked; WeChat refuses fastregister without it (48001).",
+            ),
+            CreateRegistrationError::Start(S::MonthlyLimit { appid, used }) => ApiError::new(
+                StatusCode::CONFLICT,
+                "monthly_limit",
+                format!("{appid} has made {used} successful fast registrations this month"),
+                "WeChat allows 5 a month per account (61055); start again after the month ends (China time, UTC+8).",
+            ),
             CreateRegistrationError::Start(S::Invalid(m)) => ApiError::invalid(m),
             CreateRegistrationError::Start(S::Unexpected(e)) => ApiError::unexpected(e),
         }

@@ -545,6 +545,20 @@ pub(super) async fn start_registration(
             "A registration of this account is still under way; WeChat does not allow a second one at the same time (61057). Wait for it to finish.",
             format!("/console/registrations/{id}"),
         )),
+        Err(S::PermissionMissing(_)) => Err(ConsoleError::invalid(
+            "这个公众号没有把“快速注册小程序权限”授权给本平台，微信会拒绝注册（48001）。请让管理员重新授权并勾选该权限集。",
+            "This account has not granted this platform the fast-registration permission set, so WeChat would refuse (48001). Have its admin authorize again with that set ticked.",
+            back,
+        )),
+        Err(S::MonthlyLimit { used, .. }) => Err(ConsoleError::invalid(
+            format!(
+                "这个公众号本月已成功快速注册 {used} 个小程序，达到微信每月 5 个的上限（61055）。请下个月（北京时间）再注册。"
+            ),
+            format!(
+                "This account has made {used} successful fast registrations this month, WeChat's limit of 5 (61055). Register again next month (China time)."
+            ),
+            back,
+        )),
         Err(S::Invalid(m)) => Err(ConsoleError::invalid(
             format!("无法发起注册：{m}"),
             format!("Cannot start the registration: {m}"),

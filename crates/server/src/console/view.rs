@@ -244,12 +244,7 @@ pub fn date(secs: i64) -> String {
 /// The first instant of the current month, Beijing time, in unix ms (WeChat counts its monthly
 /// limits by calendar month).
 pub fn month_start_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc().to_offset(UTC8);
-    let start = now
-        .replace_day(1)
-        .map(|d| d.replace_time(time::Time::MIDNIGHT))
-        .unwrap_or(now);
-    i64::try_from(start.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+    crate::calendar::month_start_ms()
 }
 
 /// How a state looks: its words and its colour.

@@ -13,6 +13,7 @@ mod crash;
 mod instances;
 mod logs;
 mod materials;
+mod one_in_flight;
 mod queue;
 mod recovery;
 mod registration;
