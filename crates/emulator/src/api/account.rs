@@ -5,13 +5,16 @@
 use super::media::{MediaProblem, lookup};
 use super::names::{Verdict, claims_another_subject, judge};
 use super::{json_object, str_field};
+use super::{unix, wire_appid};
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::PrincipalType;
 use crate::state::{Inner, Query, deliver_later};
 use crate::world::{Audit, AuditSubject, Counter};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use fastreg_protocol::account::{AccountBasicInfoResponse, HeadImageInfo, NicknameInfo, SignatureInfo, WxVerifyInfo};
 use fastreg_protocol::rules::{CropBox, HEAD_IMAGE_MAX_BYTES, check_signature};
+use fastreg_protocol::wire::IntBool;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -21,48 +24,51 @@ const NICKNAME_QUOTA: u64 = 2;
 /// GET or POST /cgi-bin/account/getaccountbasicinfo — spec §2.
 pub async fn basic_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "getaccountbasicinfo")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let now = inner.now();
     let w = inner.world.read();
     let Some(a) = w.accounts.get(&appid) else {
         return Err(WxError::of(40013).for_app(&appid));
     };
-    let mut verify = json!({
-        "qualification_verify": u8::from(a.verified),
-        "naming_verify": u8::from(a.verified),
-    });
+    let mut verify = WxVerifyInfo::new(a.verified, a.verified);
     if a.verified {
-        verify["annual_review"] = json!(1);
-        verify["annual_review_begin_time"] = json!(a.verify_expires_at - 90 * 86_400);
-        verify["annual_review_end_time"] = json!(a.verify_expires_at);
+        verify.annual_review = Some(IntBool(true));
+        verify.annual_review_begin_time = Some(unix(a.verify_expires_at - 90 * 86_400));
+        verify.annual_review_end_time = Some(unix(a.verify_expires_at));
     }
     let s = &w.settings;
-    Ok(Reply::ok(
-        &appid,
-        json!({
-            "appid": a.appid,
-            "account_type": a.account_type_code(),
-            "principal_type": a.principal_type.code(),
-            "principal_name": a.principal_name,
-            "realname_status": a.realname_status,
-            "wx_verify_info": verify,
-            "signature_info": {
-                "signature": a.signature,
-                "modify_used_count": w.used(&appid, Counter::Signature, now),
-                "modify_quota": s.signature_modifies_per_month,
-            },
-            "head_image_info": {
-                "head_image_url": a.head_image_url,
-                "modify_used_count": w.used(&appid, Counter::HeadImage, now),
-                "modify_quota": s.head_image_modifies_per_month,
-            },
-            "nickname": a.nickname,
-            "nickname_info": {"nickname": a.nickname, "modify_used_count": 0, "modify_quota": NICKNAME_QUOTA},
-            "registered_country": if a.overseas { 1000 } else { 1017 },
-            "credential": format!("9144{:014}", a.appid.bytes().map(u64::from).sum::<u64>()),
-            "customer_type": if a.verified { a.principal_type.customer_type() } else { 0 },
-        }),
-    ))
+    let mut info = AccountBasicInfoResponse::new(
+        wire_appid(&a.appid)?,
+        a.account_type_code().into(),
+        a.principal_type.code().into(),
+        a.principal_name.clone(),
+        a.realname_status.into(),
+    );
+    info.wx_verify_info = Some(verify);
+    info.signature_info = Some(SignatureInfo::new(
+        a.signature.clone(),
+        w.used(&appid, Counter::Signature, now).into(),
+        s.signature_modifies_per_month.into(),
+    ));
+    info.head_image_info = Some(HeadImageInfo::new(
+        a.head_image_url.clone(),
+        w.used(&appid, Counter::HeadImage, now).into(),
+        s.head_image_modifies_per_month.into(),
+    ));
+    info.nickname = Some(a.nickname.clone());
+    info.nickname_info = Some(NicknameInfo::new(
+        a.nickname.clone(),
+        w.used(&appid, Counter::Nickname, now).into(),
+        NICKNAME_QUOTA,
+    ));
+    info.registered_country = Some(if a.overseas { 1000 } else { 1017 });
+    info.credential = Some(format!("9144{:014}", a.appid.bytes().map(u64::from).sum::<u64>()));
+    info.customer_type = Some(if a.verified {
+        a.principal_type.customer_type().into()
+    } else {
+        0
+    });
+    Ok(Reply::typed(&appid, &info))
 }
 
 /// POST /cgi-bin/wxverify/checkwxverifynickname — spec §3.1.
@@ -170,8 +176,21 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
                 ));
             }
         }
+        let wording = if keyword {
+            w.rules.keyword_wording.clone()
+        } else {
+            String::new()
+        };
+        w.spend(&appid, Counter::Nickname, now);
+        if !w.settings.nickname_audit {
+            if let Some(a) = w.accounts.get_mut(&appid) {
+                a.nickname = name;
+            }
+            return Ok(Reply::ok(&appid, json!({"wording": wording})));
+        }
         let audit_id = w.next_audit();
         let due_at = now + w.settings.audit_delay_secs;
+        inner.due_at(due_at);
         w.audits.insert(
             audit_id,
             Audit {
@@ -187,11 +206,6 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.nickname_audit = Some(audit_id);
         }
-        let wording = if keyword {
-            w.rules.keyword_wording.clone()
-        } else {
-            String::new()
-        };
         Ok(Reply::ok(&appid, json!({"wording": wording, "audit_id": audit_id})))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
@@ -200,7 +214,7 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
 /// POST /wxa/api_wxa_querynickname — spec §3.3.
 pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "api_wxa_querynickname")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let run = || {
         let map = json_object(&body)?;
         let id = match map.get("audit_id") {

@@ -10,7 +10,7 @@ use crate::error::{ApiResult, Reply, WxError};
 use crate::state::{Inner, Query};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use serde_json::json;
+use fastreg_protocol::endpoint::Empty;
 use std::sync::Arc;
 
 /// POST /cgi-bin/account/componentrebindadmin.
@@ -67,9 +67,7 @@ pub async fn rebind_admin(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.admin = admin;
         }
-        let mut reply = Reply::ok(&appid, json!({}));
-        reply.body["errmsg"] = json!("");
-        Ok(reply)
+        Ok(Reply::typed_with(&appid, "", &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }

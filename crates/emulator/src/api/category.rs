@@ -68,7 +68,7 @@ pub async fn all_categories(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
 /// GET /cgi-bin/wxopen/getcategory — spec §6.4.
 pub async fn get(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "getcategory")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let now = inner.now();
     let w = inner.world.read();
     fast_registered(&w, &appid).map_err(|e| e.for_app(&appid))?;
@@ -141,9 +141,10 @@ fn check_request(w: &World, appid: &str, c: &CategoryRequest, now: i64) -> Resul
     Ok(second.sensitive)
 }
 
-fn open_audit(w: &mut World, component: &str, appid: &str, c: &CategoryRequest, now: i64) -> u64 {
+fn open_audit(inner: &Inner, w: &mut World, component: &str, appid: &str, c: &CategoryRequest, now: i64) -> u64 {
     let audit_id = w.next_audit();
     let due_at = now + w.settings.audit_delay_secs;
+    inner.due_at(due_at);
     w.audits.insert(
         audit_id,
         Audit {
@@ -214,7 +215,7 @@ pub async fn add(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: B
         }
         w.spend(&appid, Counter::CategoryChange, now);
         for (c, sensitive) in req.categories.iter().zip(sensitive) {
-            let audit_id = sensitive.then(|| open_audit(&mut w, &component, &appid, c, now));
+            let audit_id = sensitive.then(|| open_audit(&inner, &mut w, &component, &appid, c, now));
             if let Some(a) = w.accounts.get_mut(&appid) {
                 a.categories.push(SetCategory {
                     first: c.first,
@@ -294,7 +295,7 @@ pub async fn modify(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body
             return Err(WxError::new(53300, "category change quota of this month is used up"));
         }
         w.spend(&appid, Counter::CategoryChange, now);
-        let audit_id = sensitive.then(|| open_audit(&mut w, &component, &appid, &req, now));
+        let audit_id = sensitive.then(|| open_audit(&inner, &mut w, &component, &appid, &req, now));
         if let Some(c) = w.accounts.get_mut(&appid).and_then(|a| {
             a.categories
                 .iter_mut()

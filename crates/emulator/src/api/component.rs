@@ -2,7 +2,7 @@
 //! api_query_auth, api_authorizer_token, api_get_authorizer_info, api_get_authorizer_list.
 //! These answer without `errcode` on success, as WeChat's token APIs do.
 
-use super::{json_object, str_field};
+use super::{json_object, request, str_field, unix};
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::AccountType;
 use crate::state::{Inner, Query};
@@ -10,6 +10,8 @@ use crate::tokens::Holder;
 use crate::world::{Account, AccountKind, Authorization, PreAuthCode, World};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use fastreg_protocol::AccessToken;
+use fastreg_protocol::component::{ComponentTokenRequest, ComponentTokenResponse};
 use fastreg_protocol::permission::PermissionSet;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -43,10 +45,10 @@ fn same_component(caller: &str, map: &serde_json::Map<String, Value>) -> Result<
 
 /// POST /cgi-bin/component/api_component_token.
 pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> ApiResult {
-    let map = json_object(&body)?;
-    let appid = required(&map, "component_appid")?.into_owned();
-    let secret = required(&map, "component_appsecret").map_err(|e| e.for_app(&appid))?;
-    let ticket = required(&map, "component_verify_ticket").map_err(|e| e.for_app(&appid))?;
+    let req: ComponentTokenRequest = request(&body)?;
+    let appid = req.component_appid.as_str().to_owned();
+    let secret = req.component_appsecret.expose();
+    let ticket = req.component_verify_ticket.expose();
     let now = inner.now();
     {
         let w = inner.world.read();
@@ -69,9 +71,10 @@ pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> Ap
     let (token, ttl) = inner.issue_token(Holder::Component {
         component_appid: appid.clone(),
     });
-    Ok(Reply::bare(
+    let token = AccessToken::parse(token).map_err(|e| WxError::new(-1, format!("system error: {e}")))?;
+    Ok(Reply::typed_bare(
         &appid,
-        json!({"component_access_token": token, "expires_in": ttl}),
+        &ComponentTokenResponse::new(token, unix(ttl)),
     ))
 }
 

@@ -154,6 +154,9 @@ fn register(
     let account = account.clone();
     let appid = inner.ids.appid();
     let realname_delay = w.settings.realname_delay_secs;
+    if !verified {
+        inner.due_at(now + realname_delay);
+    }
     w.accounts.insert(
         appid.clone(),
         Account {
