@@ -12,10 +12,15 @@ use crate::state::{Inner, Query, deliver_later};
 use crate::world::{Audit, AuditSubject, Counter};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use fastreg_protocol::account::{AccountBasicInfoResponse, HeadImageInfo, NicknameInfo, SignatureInfo, WxVerifyInfo};
+use fastreg_protocol::AuditId;
+use fastreg_protocol::account::{
+    AccountBasicInfoResponse, AuditStatus, CheckNicknameResponse, HeadImageInfo, NicknameInfo,
+    QueryNicknameAuditResponse, SetNicknameResponse, SignatureInfo, WxVerifyInfo,
+};
+use fastreg_protocol::endpoint::Empty;
 use fastreg_protocol::rules::{CropBox, HEAD_IMAGE_MAX_BYTES, check_signature};
 use fastreg_protocol::wire::IntBool;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Renames allowed per year (newer docs: 2), shown in `nickname_info`.
@@ -87,13 +92,14 @@ pub async fn check_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
             return Err(WxError::of(40013));
         };
         match judge(&w, account, &name, now) {
-            Verdict::Usable { keyword } => Ok(Reply::ok(
-                &appid,
-                json!({
-                    "hit_condition": keyword,
-                    "wording": if keyword { w.rules.keyword_wording.clone() } else { String::new() },
-                }),
-            )),
+            Verdict::Usable { keyword } => {
+                let wording = if keyword {
+                    w.rules.keyword_wording.clone()
+                } else {
+                    String::new()
+                };
+                Ok(Reply::typed(&appid, &CheckNicknameResponse::new(keyword, wording)))
+            }
             other => Err(WxError::new(other.check_code(), other.reason())),
         }
     };
@@ -186,7 +192,7 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
             if let Some(a) = w.accounts.get_mut(&appid) {
                 a.nickname = name;
             }
-            return Ok(Reply::ok(&appid, json!({"wording": wording})));
+            return Ok(Reply::typed(&appid, &SetNicknameResponse::new(wording, None)));
         }
         let audit_id = w.next_audit();
         let due_at = now + w.settings.audit_delay_secs;
@@ -206,7 +212,10 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.nickname_audit = Some(audit_id);
         }
-        Ok(Reply::ok(&appid, json!({"wording": wording, "audit_id": audit_id})))
+        Ok(Reply::typed(
+            &appid,
+            &SetNicknameResponse::new(wording, Some(AuditId(audit_id))),
+        ))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -239,13 +248,15 @@ pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
             ));
         };
         let (stat, reason, at) = match &audit.decision {
-            None => (1, String::new(), 0),
-            Some(d) => (d.outcome.code(), d.reason.clone(), d.at),
+            None => (AuditStatus::Reviewing, String::new(), 0),
+            Some(d) => (
+                AuditStatus::try_from(d.outcome.code()).map_err(|e| WxError::new(-1, format!("system error: {e}")))?,
+                d.reason.clone(),
+                d.at,
+            ),
         };
-        Ok(Reply::ok(
-            &appid,
-            json!({"nickname": nickname, "audit_stat": stat, "fail_reason": reason, "create_time": audit.create_time, "audit_time": at}),
-        ))
+        let answer = QueryNicknameAuditResponse::new(nickname.clone(), stat, reason, unix(audit.create_time), unix(at));
+        Ok(Reply::typed(&appid, &answer))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -311,7 +322,7 @@ pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.head_image_url = url;
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -351,7 +362,7 @@ pub async fn modify_signature(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.signature = signature.clone();
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }

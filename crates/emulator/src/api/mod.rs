@@ -140,6 +140,12 @@ fn str_field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<s
     }
 }
 
+/// A value the emulator made (a token, a code, an id) as its wire type. It made it well formed,
+/// so a failure is the emulator's own bug: answered as `-1`, not a panic.
+fn wire<T, E: std::fmt::Display>(value: Result<T, E>) -> Result<T, WxError> {
+    value.map_err(|e| WxError::new(-1, format!("system error: {e}")))
+}
+
 /// An appid of the world as the wire type. Every appid the emulator holds was parsed or made by
 /// it, so a failure is the emulator's own bug: answered as `-1`, not a panic.
 fn wire_appid(appid: &str) -> Result<fastreg_protocol::AppId, WxError> {

@@ -26,7 +26,8 @@ use fastreg_protocol::AppId;
 use fastreg_protocol::event::ComponentEvent;
 use fastreg_protocol::id::{AuthorizationCode, Secret};
 use fastreg_protocol::permission::{PermissionSet, REQUIRED_FOR_FAST_REGISTER};
-use serde_json::{Value, json};
+use fastreg_protocol::registration::FastRegisterResponse;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// The permission sets a fast-registered Mini Program is authorized to its component with.
@@ -218,13 +219,12 @@ fn register(
             &inner.ids,
         ));
     }
-    let body = json!({
-        "errcode": 0,
-        "errmsg": "",
-        "appid": appid,
-        "authorization_code": code,
-        "is_wx_verify_succ": if verified { "true" } else { "false" },
-        "is_link_succ": "true",
-    });
-    Ok((Reply::bare(oa, body), pushes))
+    let answer = FastRegisterResponse::new(
+        super::wire_appid(&appid)?,
+        super::wire(AuthorizationCode::parse(code))?,
+        verified,
+        true,
+    );
+    // The spec's example answers `errmsg: ""` here.
+    Ok((Reply::typed_with(oa, "", &answer), pushes))
 }
