@@ -4,7 +4,7 @@
 
 use super::media::{MediaProblem, lookup};
 use super::names::{Verdict, claims_another_subject, judge};
-use super::{json_object, str_field};
+use super::{json_object, request_or, str_field};
 use super::{unix, wire_appid};
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::PrincipalType;
@@ -17,6 +17,7 @@ use fastreg_protocol::account::{
     AccountBasicInfoResponse, AuditStatus, CheckNicknameResponse, HeadImageInfo, NicknameInfo,
     QueryNicknameAuditResponse, SetNicknameResponse, SignatureInfo, WxVerifyInfo,
 };
+use fastreg_protocol::account::{ModifySignatureRequest, QueryNicknameAuditRequest};
 use fastreg_protocol::endpoint::Empty;
 use fastreg_protocol::rules::{CropBox, HEAD_IMAGE_MAX_BYTES, check_signature};
 use fastreg_protocol::wire::IntBool;
@@ -225,15 +226,10 @@ pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "api_wxa_querynickname")?;
     deliver_later(&inner, inner.settle_due());
     let run = || {
-        let map = json_object(&body)?;
-        let id = match map.get("audit_id") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        };
-        let Some(id) = id else {
-            return Err(WxError::new(91011, "audit_id missing or not a number"));
-        };
+        let req: QueryNicknameAuditRequest = request_or(&body, |why| {
+            WxError::new(91011, format!("audit_id missing or not a number: {why}"))
+        })?;
+        let id = req.audit_id.0;
         let w = inner.world.read();
         let Some(audit) = w.audits.get(&id).filter(|a| a.appid == appid) else {
             return Err(WxError::new(
@@ -331,10 +327,8 @@ pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
 pub async fn modify_signature(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "modifysignature")?;
     let run = || {
-        let map = json_object(&body)?;
-        let Some(Value::String(signature)) = map.get("signature") else {
-            return Err(WxError::new(40097, "invalid args: signature missing"));
-        };
+        let req: ModifySignatureRequest = request_or(&body, |why| WxError::new(40097, format!("invalid args: {why}")))?;
+        let signature = &req.signature;
         check_signature(signature).map_err(|e| WxError::new(40097, format!("invalid args: {e}")))?;
         let now = inner.now();
         let mut w = inner.world.write();

@@ -5,11 +5,12 @@
 //! component), the blacklists (85063 ID card, 85062 phone), then the binding caps of the new
 //! admin over all accounts (85027 ID card, 85061 phone, 85026 WeChat id).
 
-use super::{json_object, str_field};
+use super::request_or;
 use crate::error::{ApiResult, Reply, WxError};
 use crate::state::{Inner, Query};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use fastreg_protocol::admin::RebindAdminRequest;
 use fastreg_protocol::endpoint::Empty;
 use std::sync::Arc;
 
@@ -17,8 +18,8 @@ use std::sync::Arc;
 pub async fn rebind_admin(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (component, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "componentrebindadmin")?;
     let run = || {
-        let map = json_object(&body)?;
-        let taskid = str_field(&map, "taskid").unwrap_or_default().into_owned();
+        let req: RebindAdminRequest = request_or(&body, |why| WxError::new(85060, format!("invalid taskid: {why}")))?;
+        let taskid = req.taskid.as_str().to_owned();
         let now = inner.now();
         let mut w = inner.world.write();
         let invalid = |why: &str| WxError::new(85060, format!("invalid taskid: {why}"));

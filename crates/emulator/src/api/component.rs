@@ -15,9 +15,10 @@ use fastreg_protocol::component::{
     CategoryNames, ComponentTokenRequest, ComponentTokenResponse, CreatePreAuthCodeResponse, FuncInfo,
     GetAuthorizerInfoResponse, GetAuthorizerListResponse, MiniProgramInfo, QueryAuthResponse, TypeInfo,
 };
+use fastreg_protocol::component::{CreatePreAuthCodeRequest, GetAuthorizerInfoRequest, QueryAuthRequest};
 use fastreg_protocol::id::Secret;
 use fastreg_protocol::permission::PermissionSet;
-use fastreg_protocol::{AccessToken, RefreshToken};
+use fastreg_protocol::{AccessToken, AppId, RefreshToken};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -32,10 +33,15 @@ fn required<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Result<st
         .ok_or_else(|| WxError::new(47001, format!("data format error: {key} missing")))
 }
 
-/// The body's component_appid must be the caller's.
-fn same_component(caller: &str, map: &serde_json::Map<String, Value>) -> Result<(), WxError> {
-    let appid = required(map, "component_appid")?;
-    if appid != caller {
+/// A required appid field of a body read as a JSON object (47001 when missing).
+fn wire_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<AppId, WxError> {
+    let value = required(map, key)?;
+    AppId::parse(value.as_ref()).map_err(|e| WxError::new(47001, format!("data format error: {key}: {e}")))
+}
+
+/// The request's component_appid must be the caller's.
+fn same_component(caller: &str, appid: &AppId) -> Result<(), WxError> {
+    if appid.as_str() != caller {
         return Err(WxError::new(
             61011,
             format!("invalid component: the token belongs to {caller}, not {appid}"),
@@ -83,8 +89,8 @@ pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> Ap
 pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_create_preauthcode")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        let req: CreatePreAuthCodeRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
         let code = inner.ids.pre_auth_code();
         let mut w = inner.world.write();
         let ttl = w.settings.pre_auth_code_ttl_secs;
@@ -108,13 +114,13 @@ pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): Ra
 pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_query_auth")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
-        let code = required(&map, "authorization_code")?;
+        let req: QueryAuthRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
+        let code = req.authorization_code.as_str();
         let now = inner.now();
         let (appid, sets, refresh) = {
             let mut w = inner.world.write();
-            let Some(entry) = w.auth_codes.get_mut(code.as_ref()) else {
+            let Some(entry) = w.auth_codes.get_mut(code) else {
                 return Err(WxError::of(61009));
             };
             if entry.component_appid != caller || entry.used {
@@ -147,8 +153,9 @@ pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, 
 pub async fn authorizer_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_authorizer_token")?;
     let run = || {
+        // Not the typed request: a missing refresh token answers 61023 here, as a wrong one does.
         let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        same_component(&caller, &wire_field(&map, "component_appid")?)?;
         let appid = required(&map, "authorizer_appid")?.into_owned();
         let presented = str_field(&map, "authorizer_refresh_token").unwrap_or_default();
         let refresh = {
@@ -224,9 +231,9 @@ pub fn authorizer_profile(w: &World, account: &Account) -> AuthorizerInfo {
 pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_info")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
-        let appid = required(&map, "authorizer_appid")?.into_owned();
+        let req: GetAuthorizerInfoRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
+        let appid = req.authorizer_appid.into_string();
         let w = inner.world.read();
         let Some(account) = w.accounts.get(&appid) else {
             return Err(WxError::of(40013));
@@ -251,8 +258,9 @@ pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
 pub async fn authorizer_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_list")?;
     let run = || {
+        // Not the typed request: offset and count may be missing here (0 and 500).
         let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        same_component(&caller, &wire_field(&map, "component_appid")?)?;
         let number = |key: &str| -> Result<u64, WxError> {
             match map.get(key) {
                 None => Ok(if key == "count" { 500 } else { 0 }),

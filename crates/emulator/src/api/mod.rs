@@ -120,6 +120,17 @@ fn request<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
     serde_json::from_slice(body).map_err(|e| WxError::new(47001, format!("data format error: {e}")))
 }
 
+/// The body as the protocol crate's request type, where the endpoint answers a missing or
+/// malformed field with a code of its own (fastregister's ticket: 61058): 47001 when the body is
+/// not a JSON object, `invalid` with serde's reason when it is one that does not fit the type.
+fn request_or<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    invalid: impl FnOnce(String) -> WxError,
+) -> Result<T, WxError> {
+    let map = json_object(body)?;
+    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(e.to_string()))
+}
+
 /// The body as a JSON object (47001 when it is not one). An empty body reads as `{}`.
 fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, WxError> {
     if body.iter().all(u8::is_ascii_whitespace) {
