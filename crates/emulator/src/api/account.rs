@@ -45,10 +45,10 @@ pub async fn basic_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) 
     let s = &w.settings;
     let mut info = AccountBasicInfoResponse::new(
         wire_appid(&a.appid)?,
-        a.account_type_code().into(),
-        a.principal_type.code().into(),
+        a.account_type_code(),
+        a.principal_type.code(),
         a.principal_name.clone(),
-        a.realname_status.into(),
+        a.realname_status,
     );
     info.wx_verify_info = Some(verify);
     info.signature_info = Some(SignatureInfo::new(
@@ -70,7 +70,7 @@ pub async fn basic_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) 
     info.registered_country = Some(if a.overseas { 1000 } else { 1017 });
     info.credential = Some(format!("9144{:014}", a.appid.bytes().map(u64::from).sum::<u64>()));
     info.customer_type = Some(if a.verified {
-        a.principal_type.customer_type().into()
+        a.principal_type.customer_type()
     } else {
         0
     });
