@@ -17,6 +17,7 @@
 use crate::config::ClientConfig;
 use crate::error::{Error, TOKEN_ERRORS};
 use crate::store::{StoredToken, TokenStore};
+use crate::token::{Flight, Refusal};
 use bytes::Bytes;
 use fastreg_protocol::crypto::MsgCrypt;
 use fastreg_protocol::endpoint::{Body, Endpoint, Method, RetrySafety, TokenKind, excerpt};
@@ -96,8 +97,11 @@ pub(crate) struct Inner {
     pub(crate) crypt: Option<MsgCrypt>,
     /// This process's copy of the tokens it last read or fetched; the store is the truth.
     pub(crate) cache: Mutex<HashMap<TokenKey, StoredToken>>,
-    /// One async lock per token being fetched, so a process refreshes each token once.
-    pub(crate) flights: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// The flight under way for each token being fetched, so a process refreshes each token
+    /// once and every task waiting for it gets its outcome.
+    pub(crate) flights: Mutex<HashMap<TokenKey, Flight>>,
+    /// Authorizers whose refresh WeChat refused (61023), with the refresh token it refused.
+    pub(crate) refused: Mutex<HashMap<AppId, Refusal>>,
 }
 
 /// A request ready to send, stripped of its endpoint type so the loop is compiled once.
@@ -170,6 +174,7 @@ impl Client {
                 crypt,
                 cache: Mutex::new(HashMap::new()),
                 flights: Mutex::new(HashMap::new()),
+                refused: Mutex::new(HashMap::new()),
             }),
         })
     }

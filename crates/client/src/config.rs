@@ -100,6 +100,9 @@ pub struct ClientConfig {
     pub lease_ttl: Duration,
     /// How often a process waiting for another's refresh re-reads the store.
     pub lease_poll: Duration,
+    /// How long a call waits for the refresh of the token it needs (the flight it joined)
+    /// before failing with [`Error::Token`]. The refresh itself goes on and fills the cache.
+    pub flight_wait: Duration,
     /// The clock expiry is judged by.
     pub clock: Arc<dyn Clock>,
 }
@@ -120,6 +123,7 @@ impl fmt::Debug for ClientConfig {
             .field("refresh_margin", &self.refresh_margin)
             .field("lease_ttl", &self.lease_ttl)
             .field("lease_poll", &self.lease_poll)
+            .field("flight_wait", &self.flight_wait)
             .field("clock", &self.clock)
             .finish()
     }
@@ -143,6 +147,7 @@ impl ClientConfig {
                 refresh_margin: Duration::from_secs(300),
                 lease_ttl: Duration::from_secs(30),
                 lease_poll: Duration::from_millis(50),
+                flight_wait: Duration::from_secs(30),
                 clock: Arc::new(SystemClock),
             },
         }
@@ -167,8 +172,10 @@ impl ClientConfig {
                 self.refresh_margin
             )));
         }
-        if self.lease_ttl.is_zero() || self.lease_poll.is_zero() {
-            return Err(Error::Config("lease_ttl and lease_poll must be above zero".into()));
+        if self.lease_ttl.is_zero() || self.lease_poll.is_zero() || self.flight_wait.is_zero() {
+            return Err(Error::Config(
+                "lease_ttl, lease_poll and flight_wait must be above zero".into(),
+            ));
         }
         Ok(())
     }
@@ -244,6 +251,13 @@ impl ClientConfigBuilder {
     /// How often a process waiting for another's refresh re-reads the store (50 ms by default).
     pub fn lease_poll(mut self, poll: Duration) -> Self {
         self.config.lease_poll = poll;
+        self
+    }
+
+    /// How long a call waits for the refresh of its token before failing (30 s by default:
+    /// the default retry policy's whole sequence, about 5 s, with room for a slow store).
+    pub fn flight_wait(mut self, wait: Duration) -> Self {
+        self.config.flight_wait = wait;
         self
     }
 

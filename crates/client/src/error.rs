@@ -186,6 +186,61 @@ impl Error {
         }
     }
 
+    /// A copy for another task that waited on the same refresh: the same variant and fields;
+    /// an underlying library error is kept as its text (it cannot be cloned).
+    pub(crate) fn duplicate(&self) -> Error {
+        match self {
+            Error::Api {
+                endpoint,
+                code,
+                message,
+                known,
+            } => Error::Api {
+                endpoint,
+                code: *code,
+                message: message.clone(),
+                known: *known,
+            },
+            Error::Transport {
+                endpoint,
+                message,
+                sent,
+                ..
+            } => Error::Transport {
+                endpoint,
+                message: message.clone(),
+                sent: *sent,
+                source: None,
+            },
+            Error::Decode {
+                endpoint,
+                reason,
+                excerpt,
+            } => Error::Decode {
+                endpoint,
+                reason: reason.clone(),
+                excerpt: excerpt.clone(),
+            },
+            Error::Token(message) => Error::Token(message.clone()),
+            Error::Store(e) => Error::Store(e.duplicate()),
+            Error::OutcomeUnknown { endpoint, appid, cause } => Error::OutcomeUnknown {
+                endpoint,
+                appid: appid.clone(),
+                cause: Box::new(cause.duplicate()),
+            },
+            Error::WrongToken { endpoint, needs, given } => Error::WrongToken {
+                endpoint,
+                needs: *needs,
+                given,
+            },
+            Error::Input { field, reason } => Error::Input {
+                field,
+                reason: reason.clone(),
+            },
+            Error::Config(message) => Error::Config(message.clone()),
+        }
+    }
+
     pub(crate) fn api(endpoint: &'static str, code: i64, message: String) -> Self {
         Error::Api {
             endpoint,
@@ -270,6 +325,27 @@ mod tests {
             given: "Auth::Component",
         };
         assert!(e.to_string().contains("Auth::Authorizer(appid)"), "{e}");
+    }
+
+    #[test]
+    fn a_duplicate_keeps_the_variant_code_and_text() {
+        let e = Error::OutcomeUnknown {
+            endpoint: "fastregister",
+            appid: None,
+            cause: Box::new(Error::api("fastregister", -1, "system error".into())),
+        };
+        let copy = e.duplicate();
+        assert!(copy.is_outcome_unknown());
+        assert_eq!(copy.code(), Some(-1));
+        assert_eq!(copy.to_string(), e.to_string());
+        let store = Error::Store(StoreError::with_source(
+            "cannot read the refresh token",
+            std::io::Error::other("disk gone"),
+        ));
+        let copy = store.duplicate();
+        assert_eq!(copy.to_string(), store.to_string());
+        let source = std::error::Error::source(&copy).map(|s| s.to_string());
+        assert!(source.is_some_and(|s| s.contains("disk gone")));
     }
 
     #[test]

@@ -56,6 +56,17 @@ impl StoreError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// A copy for another task waiting on the same refresh; the cause is kept as its text.
+    pub(crate) fn duplicate(&self) -> StoreError {
+        StoreError {
+            message: self.message.clone(),
+            source: self
+                .source
+                .as_ref()
+                .map(|s| Box::new(StoreError::new(s.to_string())) as Box<dyn std::error::Error + Send + Sync>),
+        }
+    }
 }
 
 /// An access token with the moment it stops working.

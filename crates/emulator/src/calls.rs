@@ -6,6 +6,8 @@ use fastreg_protocol::ENDPOINTS;
 use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 const RECENT: usize = 256;
@@ -45,9 +47,18 @@ impl Default for CallLog {
     }
 }
 
-/// The index in `ENDPOINTS` of the endpoint serving `path`.
+/// The index in `ENDPOINTS` of the endpoint serving `path`: a hash lookup, as every API call
+/// makes one.
 pub fn endpoint_index(path: &str) -> Option<usize> {
-    ENDPOINTS.iter().position(|e| e.path == path)
+    static BY_PATH: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+        let mut map = HashMap::with_capacity(ENDPOINTS.len());
+        for (i, e) in ENDPOINTS.iter().enumerate() {
+            // The first endpoint of a path wins, as the linear scan did.
+            map.entry(e.path).or_insert(i);
+        }
+        map
+    });
+    BY_PATH.get(path).copied()
 }
 
 impl CallLog {

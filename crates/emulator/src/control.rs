@@ -63,7 +63,7 @@ fn refusal(e: WxError) -> Response {
 
 /// `GET /__emulator/state`.
 async fn state(State(inner): State<Arc<Inner>>) -> Response {
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let now = inner.now();
     let overlap = inner.token_overlap.load(std::sync::atomic::Ordering::SeqCst);
     let w = inner.world.read();
@@ -503,7 +503,7 @@ async fn confirm_rebind(State(inner): State<Arc<Inner>>, body: Bytes) -> Respons
 
 /// `GET /__emulator/audits`.
 async fn audits(State(inner): State<Arc<Inner>>) -> Response {
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let w = inner.world.read();
     Json(json!({"audits": w.audits.values().collect::<Vec<_>>()})).into_response()
 }

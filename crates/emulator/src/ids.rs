@@ -34,11 +34,25 @@ impl Ids {
         };
     }
 
+    /// `len` characters of `alphabet`. The lock is held for one fill of random bytes, not one
+    /// draw per character: every token and id of every request goes through here. A byte maps
+    /// to `alphabet[byte % len]`, exact for the 16- and 64-character alphabets of tokens and
+    /// hex ids, and slightly uneven for the others (62, 10), which only have to differ.
     fn pick(&self, alphabet: &[u8], len: usize) -> String {
-        let mut rng = self.rng.lock();
-        (0..len)
-            .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
-            .collect()
+        let mut bytes = [0u8; 128];
+        let mut out = String::with_capacity(len);
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(bytes.len());
+            self.rng.lock().fill(&mut bytes[..n]);
+            out.extend(
+                bytes[..n]
+                    .iter()
+                    .map(|b| char::from(alphabet[usize::from(*b) % alphabet.len()])),
+            );
+            left -= n;
+        }
+        out
     }
 
     /// A probability draw in [0, 1).

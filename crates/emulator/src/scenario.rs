@@ -78,6 +78,9 @@ pub struct Settings {
     pub audit_delay_secs: i64,
     /// What an audit decides on its own: approve or reject.
     pub audit_default: AuditDefault,
+    /// Whether setnickname opens an audit (true) or sets the name at once and answers without
+    /// an `audit_id` (false), as WeChat does for some names.
+    pub nickname_audit: bool,
     /// When realname_status of a Mini Program that did not reuse verification becomes 1.
     pub realname_delay_secs: i64,
     /// Head image changes per calendar month (53202).
@@ -136,6 +139,7 @@ impl Default for Settings {
             mini_programs_per_subject: 50,
             audit_delay_secs: 86400,
             audit_default: AuditDefault::Approve,
+            nickname_audit: true,
             realname_delay_secs: 86400,
             head_image_modifies_per_month: 5,
             signature_modifies_per_month: 5,

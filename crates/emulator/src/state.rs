@@ -73,6 +73,10 @@ pub struct Inner {
     pub http: reqwest::Client,
     /// One schedule run at a time.
     pub tick_lock: tokio::sync::Mutex<()>,
+    /// The earliest virtual time at which an audit or a realname verification falls due, so a
+    /// read settles (and takes the world's write lock) only when something is due. Lowered by
+    /// [`Inner::due_at`] where such a thing is created; `i64::MIN`: unknown, settle to find out.
+    pub next_due: AtomicI64,
 }
 
 impl Inner {
@@ -99,6 +103,7 @@ impl Inner {
                 .build()
                 .unwrap_or_else(|_| reqwest::Client::new()),
             tick_lock: tokio::sync::Mutex::new(()),
+            next_due: AtomicI64::new(i64::MIN),
             scenario: RwLock::new(scenario),
         };
         inner.copy_hot_settings();
@@ -127,7 +132,23 @@ impl Inner {
         self.faults.clear();
         self.daily.clear();
         *self.push_mode.lock() = PushMode::default();
+        self.next_due.store(i64::MIN, Ordering::SeqCst);
         self.copy_hot_settings();
+    }
+
+    /// Something falls due at `at` (an audit deciding on its own, a realname verification
+    /// completing): reads from then on settle it.
+    pub fn due_at(&self, at: i64) {
+        self.next_due.fetch_min(at, Ordering::SeqCst);
+    }
+
+    /// What a read does before it reads: settles audits and verifications that are due, if any
+    /// is — most reads find nothing due and take no write lock.
+    pub fn settle_due(&self) -> Vec<Outgoing> {
+        if self.now() < self.next_due.load(Ordering::SeqCst) {
+            return Vec::new();
+        }
+        self.settle(false)
     }
 
     /// The virtual time.
@@ -273,14 +294,23 @@ impl Inner {
                 out.push(push);
             }
         }
+        let mut next = i64::MAX;
         for account in w.accounts.values_mut() {
-            if let Some(due) = account.realname_due_at
-                && now >= due
-            {
-                account.realname_status = 1;
-                account.realname_due_at = None;
+            if let Some(due) = account.realname_due_at {
+                if now >= due {
+                    account.realname_status = 1;
+                    account.realname_due_at = None;
+                } else {
+                    next = next.min(due);
+                }
             }
         }
+        for a in w.audits.values().filter(|a| a.decision.is_none()) {
+            next = next.min(a.due_at);
+        }
+        // Stored under the write lock, so no `due_at` of a writer can slip in between the walk
+        // and the store; a `due_at` after it lowers the value again.
+        self.next_due.store(next, Ordering::SeqCst);
         out
     }
 
@@ -366,7 +396,9 @@ pub async fn tick(inner: &Arc<Inner>) {
     for p in pushes {
         push::deliver(inner, p).await;
     }
-    inner.tokens.purge(inner.now());
+    inner
+        .tokens
+        .purge(inner.now(), inner.token_overlap.load(Ordering::SeqCst));
 }
 
 /// Delivers pushes in the background (from a handler that must answer first).

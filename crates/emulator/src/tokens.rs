@@ -5,9 +5,15 @@
 //! new one for the same holder leaves the old one working for `token_overlap_secs` (5 minutes),
 //! then the old one answers 40001. An expired token answers 42001, an unknown one 40001, and a
 //! string that cannot be a token at all 40014.
+//!
+//! The table stays small however fast tokens are fetched: a holder keeps its latest token and
+//! the one before (the overlap); an older one is forgotten when a third is issued (it would
+//! answer 40001 anyway once its overlap ends, and forgotten it answers 40001 at once), and
+//! expired ones are purged by the schedule.
 
 use crate::error::WxError;
 use dashmap::DashMap;
+use dashmap::mapref::entry::Entry;
 use serde::Serialize;
 
 /// Who a token belongs to.
@@ -51,15 +57,17 @@ pub struct TokenView {
     pub superseded_at: Option<i64>,
 }
 
-/// Every token issued since the start (or the last reset).
+/// The tokens that may still work: at most two per holder, and expired ones until purged.
 #[derive(Debug, Default)]
 pub struct TokenStore {
     by_token: DashMap<String, Record>,
-    latest: DashMap<Holder, String>,
+    /// Each holder's latest token and the one it superseded.
+    latest: DashMap<Holder, (String, Option<String>)>,
 }
 
 impl TokenStore {
-    /// Records a new token; the holder's previous one is superseded now.
+    /// Records a new token; the holder's previous one is superseded now, and the one before
+    /// that is forgotten.
     pub fn issue(&self, holder: Holder, token: &str, now: i64, ttl: i64) {
         self.by_token.insert(
             token.to_owned(),
@@ -70,11 +78,26 @@ impl TokenStore {
                 superseded_at: None,
             },
         );
-        if let Some(old) = self.latest.insert(holder, token.to_owned())
+        let (superseded, forgotten) = match self.latest.entry(holder) {
+            Entry::Occupied(mut e) => {
+                let (latest, previous) = e.get_mut();
+                let superseded = std::mem::replace(latest, token.to_owned());
+                let forgotten = previous.replace(superseded.clone());
+                (Some(superseded), forgotten)
+            }
+            Entry::Vacant(e) => {
+                e.insert((token.to_owned(), None));
+                (None, None)
+            }
+        };
+        if let Some(old) = superseded
             && let Some(mut record) = self.by_token.get_mut(&old)
             && record.superseded_at.is_none()
         {
             record.superseded_at = Some(now);
+        }
+        if let Some(old) = forgotten {
+            self.by_token.remove(&old);
         }
     }
 
@@ -110,9 +133,11 @@ impl TokenStore {
         self.by_token.retain(|_, r| &r.holder != holder);
     }
 
-    /// Forgets tokens that expired more than a day ago.
-    pub fn purge(&self, now: i64) {
-        self.by_token.retain(|_, r| r.expires_at + 86_400 > now);
+    /// Forgets tokens that expired more than a day ago (until then they answer 42001), and
+    /// superseded ones whose overlap ended (they answer 40001 known or not).
+    pub fn purge(&self, now: i64, overlap: i64) {
+        self.by_token
+            .retain(|_, r| r.expires_at + 86_400 > now && r.superseded_at.is_none_or(|at| at + overlap > now));
     }
 
     /// Forgets everything.

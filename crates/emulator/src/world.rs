@@ -5,7 +5,7 @@
 //! or change accounts (never across an `.await`); token checks and call counting — the part every
 //! request pays — live outside it, in lock-free maps and atomics.
 
-use crate::clock::{china_day, china_month};
+use crate::clock::{china_date, china_day, china_month};
 use crate::scenario::{AccountType, AdminDef, CategoryDef, ComponentDef, PrincipalType, Rules, Scenario, Settings};
 use fastreg_protocol::event::AuditOutcome;
 use fastreg_protocol::permission::PermissionSet;
@@ -302,12 +302,16 @@ pub enum Counter {
     CategoryChange,
     /// Nickname checks (per day).
     NicknameCheck,
+    /// Renames accepted by setnickname, audited or not (per year): getaccountbasicinfo's
+    /// `nickname_info.modify_used_count`.
+    Nickname,
 }
 
 impl Counter {
     fn period(self, now: i64) -> i64 {
         match self {
             Counter::NicknameCheck => china_day(now),
+            Counter::Nickname => china_date(now).0,
             _ => china_month(now),
         }
     }

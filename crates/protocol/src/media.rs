@@ -32,6 +32,7 @@ pub struct UploadTempMediaQuery {
 
 /// Response of media/upload.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadTempMediaResponse {
     /// The media type.
     #[serde(rename = "type")]
@@ -41,4 +42,19 @@ pub struct UploadTempMediaResponse {
     /// When it was uploaded (unix seconds).
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
     pub created_at: u64,
+    /// Sent empty (`[]`) by WeChat beside the id; kept raw so an answer encodes back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<Vec<serde_json::Value>>,
+}
+
+impl UploadTempMediaResponse {
+    /// An uploaded medium of `media_type`.
+    pub fn new(media_type: impl Into<String>, media_id: MediaId, created_at: u64) -> Self {
+        UploadTempMediaResponse {
+            media_type: media_type.into(),
+            media_id,
+            created_at,
+            item: None,
+        }
+    }
 }

@@ -13,10 +13,14 @@
 //!   everything outside Latin-1, see [`weighted_len`]), and whether the 4 minimum is enforced
 //!   as 4 Chinese characters (the same thread reports a reviewer asking for 4 汉字). Which
 //!   symbols are allowed ("部分特殊符号") is not documented, so only control characters are refused.
-//! - Signature: the setSignature doc (`…/basic-info-management/api_setsignature`), error 53204
-//!   "功能介绍长度必须在4~120个字符范围，且是合法的UTF8字符串" and the note "signature至少4个字的
-//!   中文描述". **Uncertain:** the unit; we count Unicode characters, so a Chinese character counts
-//!   1 here. The "Chinese description" note is not enforced.
+//! - Signature: the limit comes from the newer setSignature doc
+//!   (`…/basic-info-management/api_setsignature`), whose error 53204 reads
+//!   "功能介绍长度必须在4~120个字符范围，且是合法的UTF8字符串", with the note "signature至少4个字的
+//!   中文描述". The endpoint of our spec, `/cgi-bin/account/modifysignature` (spec §5), lists only
+//!   40097 参数错误 for a bad signature, so that is what it answers here and in the emulator;
+//!   53204 is catalogued for platforms that meet it from the newer endpoint. **Uncertain:** the
+//!   unit; we count Unicode characters, so a Chinese character counts 1 here. The "Chinese
+//!   description" note is not enforced.
 //! - Temporary media: protocol-notes §4 (media/upload). Images are held to 2 MiB, the safe one of
 //!   the doc's two figures (10 MB in the table, 2 MB in 注意事项).
 
@@ -349,7 +353,8 @@ pub fn check_nickname(nick_name: &str) -> Result<(), RuleError> {
 }
 
 /// Checks a signature (功能介绍, modifysignature `signature`): 4 to 120 Unicode characters, not
-/// blank, no control characters other than line breaks. WeChat answers a breach with 53204.
+/// blank, no control characters other than line breaks. modifysignature answers a breach with
+/// 40097 (spec §5); the newer setSignature doc's endpoint with 53204.
 pub fn check_signature(signature: &str) -> Result<(), RuleError> {
     const FIELD: &str = "signature";
     if signature.trim().is_empty() {

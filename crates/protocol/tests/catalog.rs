@@ -242,12 +242,13 @@ fn catalog_is_the_spec_plus_the_global_codes() {
     let extra: BTreeSet<i64> = [
         -1, 40001, 40004, 40006, 40013, 40014, 40125, 41001, 41004, 41005, 41033, 42001, 45009, 47001, 48001, 53309,
         61003, 61004, 61005, 61006, 61009, 61010, 61011, 61014, 61015, 61023, 61024, 89503, 91013, 91014, 91016, 91017,
-        91019,
+        91019, // The newer setSignature doc's code for a signature of the wrong length (rules.rs).
+        53204,
     ]
     .into();
     let catalogued: BTreeSet<i64> = catalog::all().iter().map(|e| e.code).collect();
     let expected: BTreeSet<i64> = spec.union(&extra).copied().collect();
     assert_eq!(catalogued, expected);
-    assert_eq!(catalogued.len(), 91);
-    assert_eq!(catalog::all().len(), 91);
+    assert_eq!(catalogued.len(), 92);
+    assert_eq!(catalog::all().len(), 92);
 }

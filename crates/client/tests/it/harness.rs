@@ -2,7 +2,7 @@
 //! admins and WeChat do (push a verify ticket, authorize, scan the fastregisterauth QR code,
 //! advance the clock, inject faults, count calls).
 
-use fastreg_client::{Client, ClientConfig, MemoryStore, OffsetClock, RetryPolicy, TokenStore};
+use fastreg_client::{Client, ClientConfig, ClientConfigBuilder, MemoryStore, OffsetClock, RetryPolicy, TokenStore};
 use fastreg_emulator::{Emulator, RunningEmulator, builtin, scenario::Scenario};
 use fastreg_protocol::id::Secret;
 use fastreg_protocol::{AppId, AuthorizationCode, TaskId, Ticket};
@@ -235,7 +235,13 @@ pub fn fast_retry() -> RetryPolicy {
 }
 
 pub fn client_on(base: &str, store: Arc<dyn TokenStore>, clock: Arc<OffsetClock>, retry: RetryPolicy) -> Client {
-    let config = ClientConfig::builder(
+    let config = config_on(base, clock, retry).build().expect("config");
+    Client::new(config, store).expect("client")
+}
+
+/// The configuration of the suite's clients, to adjust before building.
+pub fn config_on(base: &str, clock: Arc<OffsetClock>, retry: RetryPolicy) -> ClientConfigBuilder {
+    ClientConfig::builder(
         appid(builtin::COMPONENT_APPID),
         Secret::parse(builtin::COMPONENT_SECRET).unwrap(),
     )
@@ -247,9 +253,6 @@ pub fn client_on(base: &str, store: Arc<dyn TokenStore>, clock: Arc<OffsetClock>
     .retry(retry)
     .lease_poll(Duration::from_millis(5))
     .clock(clock)
-    .build()
-    .expect("config");
-    Client::new(config, store).expect("client")
 }
 
 /// The value of `key` in a URL's query.

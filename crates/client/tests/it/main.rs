@@ -3,6 +3,7 @@
 
 mod done_means;
 mod endpoints;
+mod flight;
 mod harness;
 mod lessons;
 mod retry;

@@ -4,15 +4,24 @@
 
 use super::media::{MediaProblem, lookup};
 use super::names::{Verdict, claims_another_subject, judge};
-use super::{json_object, str_field};
+use super::{json_object, request_or, str_field};
+use super::{unix, wire_appid};
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::PrincipalType;
 use crate::state::{Inner, Query, deliver_later};
 use crate::world::{Audit, AuditSubject, Counter};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use fastreg_protocol::AuditId;
+use fastreg_protocol::account::{
+    AccountBasicInfoResponse, AuditStatus, CheckNicknameResponse, HeadImageInfo, NicknameInfo,
+    QueryNicknameAuditResponse, SetNicknameResponse, SignatureInfo, WxVerifyInfo,
+};
+use fastreg_protocol::account::{ModifySignatureRequest, QueryNicknameAuditRequest};
+use fastreg_protocol::endpoint::Empty;
 use fastreg_protocol::rules::{CropBox, HEAD_IMAGE_MAX_BYTES, check_signature};
-use serde_json::{Value, json};
+use fastreg_protocol::wire::IntBool;
+use serde_json::Value;
 use std::sync::Arc;
 
 /// Renames allowed per year (newer docs: 2), shown in `nickname_info`.
@@ -21,48 +30,51 @@ const NICKNAME_QUOTA: u64 = 2;
 /// GET or POST /cgi-bin/account/getaccountbasicinfo — spec §2.
 pub async fn basic_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "getaccountbasicinfo")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let now = inner.now();
     let w = inner.world.read();
     let Some(a) = w.accounts.get(&appid) else {
         return Err(WxError::of(40013).for_app(&appid));
     };
-    let mut verify = json!({
-        "qualification_verify": u8::from(a.verified),
-        "naming_verify": u8::from(a.verified),
-    });
+    let mut verify = WxVerifyInfo::new(a.verified, a.verified);
     if a.verified {
-        verify["annual_review"] = json!(1);
-        verify["annual_review_begin_time"] = json!(a.verify_expires_at - 90 * 86_400);
-        verify["annual_review_end_time"] = json!(a.verify_expires_at);
+        verify.annual_review = Some(IntBool(true));
+        verify.annual_review_begin_time = Some(unix(a.verify_expires_at - 90 * 86_400));
+        verify.annual_review_end_time = Some(unix(a.verify_expires_at));
     }
     let s = &w.settings;
-    Ok(Reply::ok(
-        &appid,
-        json!({
-            "appid": a.appid,
-            "account_type": a.account_type_code(),
-            "principal_type": a.principal_type.code(),
-            "principal_name": a.principal_name,
-            "realname_status": a.realname_status,
-            "wx_verify_info": verify,
-            "signature_info": {
-                "signature": a.signature,
-                "modify_used_count": w.used(&appid, Counter::Signature, now),
-                "modify_quota": s.signature_modifies_per_month,
-            },
-            "head_image_info": {
-                "head_image_url": a.head_image_url,
-                "modify_used_count": w.used(&appid, Counter::HeadImage, now),
-                "modify_quota": s.head_image_modifies_per_month,
-            },
-            "nickname": a.nickname,
-            "nickname_info": {"nickname": a.nickname, "modify_used_count": 0, "modify_quota": NICKNAME_QUOTA},
-            "registered_country": if a.overseas { 1000 } else { 1017 },
-            "credential": format!("9144{:014}", a.appid.bytes().map(u64::from).sum::<u64>()),
-            "customer_type": if a.verified { a.principal_type.customer_type() } else { 0 },
-        }),
-    ))
+    let mut info = AccountBasicInfoResponse::new(
+        wire_appid(&a.appid)?,
+        a.account_type_code(),
+        a.principal_type.code(),
+        a.principal_name.clone(),
+        a.realname_status,
+    );
+    info.wx_verify_info = Some(verify);
+    info.signature_info = Some(SignatureInfo::new(
+        a.signature.clone(),
+        w.used(&appid, Counter::Signature, now).into(),
+        s.signature_modifies_per_month.into(),
+    ));
+    info.head_image_info = Some(HeadImageInfo::new(
+        a.head_image_url.clone(),
+        w.used(&appid, Counter::HeadImage, now).into(),
+        s.head_image_modifies_per_month.into(),
+    ));
+    info.nickname = Some(a.nickname.clone());
+    info.nickname_info = Some(NicknameInfo::new(
+        a.nickname.clone(),
+        w.used(&appid, Counter::Nickname, now).into(),
+        NICKNAME_QUOTA,
+    ));
+    info.registered_country = Some(if a.overseas { 1000 } else { 1017 });
+    info.credential = Some(format!("9144{:014}", a.appid.bytes().map(u64::from).sum::<u64>()));
+    info.customer_type = Some(if a.verified {
+        a.principal_type.customer_type()
+    } else {
+        0
+    });
+    Ok(Reply::typed(&appid, &info))
 }
 
 /// POST /cgi-bin/wxverify/checkwxverifynickname — spec §3.1.
@@ -81,13 +93,14 @@ pub async fn check_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
             return Err(WxError::of(40013));
         };
         match judge(&w, account, &name, now) {
-            Verdict::Usable { keyword } => Ok(Reply::ok(
-                &appid,
-                json!({
-                    "hit_condition": keyword,
-                    "wording": if keyword { w.rules.keyword_wording.clone() } else { String::new() },
-                }),
-            )),
+            Verdict::Usable { keyword } => {
+                let wording = if keyword {
+                    w.rules.keyword_wording.clone()
+                } else {
+                    String::new()
+                };
+                Ok(Reply::typed(&appid, &CheckNicknameResponse::new(keyword, wording)))
+            }
             other => Err(WxError::new(other.check_code(), other.reason())),
         }
     };
@@ -170,8 +183,21 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
                 ));
             }
         }
+        let wording = if keyword {
+            w.rules.keyword_wording.clone()
+        } else {
+            String::new()
+        };
+        w.spend(&appid, Counter::Nickname, now);
+        if !w.settings.nickname_audit {
+            if let Some(a) = w.accounts.get_mut(&appid) {
+                a.nickname = name;
+            }
+            return Ok(Reply::typed(&appid, &SetNicknameResponse::new(wording, None)));
+        }
         let audit_id = w.next_audit();
         let due_at = now + w.settings.audit_delay_secs;
+        inner.due_at(due_at);
         w.audits.insert(
             audit_id,
             Audit {
@@ -187,12 +213,10 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.nickname_audit = Some(audit_id);
         }
-        let wording = if keyword {
-            w.rules.keyword_wording.clone()
-        } else {
-            String::new()
-        };
-        Ok(Reply::ok(&appid, json!({"wording": wording, "audit_id": audit_id})))
+        Ok(Reply::typed(
+            &appid,
+            &SetNicknameResponse::new(wording, Some(AuditId(audit_id))),
+        ))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -200,17 +224,12 @@ pub async fn set_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
 /// POST /wxa/api_wxa_querynickname — spec §3.3.
 pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "api_wxa_querynickname")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let run = || {
-        let map = json_object(&body)?;
-        let id = match map.get("audit_id") {
-            Some(Value::Number(n)) => n.as_u64(),
-            Some(Value::String(s)) => s.trim().parse().ok(),
-            _ => None,
-        };
-        let Some(id) = id else {
-            return Err(WxError::new(91011, "audit_id missing or not a number"));
-        };
+        let req: QueryNicknameAuditRequest = request_or(&body, |why| {
+            WxError::new(91011, format!("audit_id missing or not a number: {why}"))
+        })?;
+        let id = req.audit_id.0;
         let w = inner.world.read();
         let Some(audit) = w.audits.get(&id).filter(|a| a.appid == appid) else {
             return Err(WxError::new(
@@ -225,13 +244,15 @@ pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
             ));
         };
         let (stat, reason, at) = match &audit.decision {
-            None => (1, String::new(), 0),
-            Some(d) => (d.outcome.code(), d.reason.clone(), d.at),
+            None => (AuditStatus::Reviewing, String::new(), 0),
+            Some(d) => (
+                AuditStatus::try_from(d.outcome.code()).map_err(|e| WxError::new(-1, format!("system error: {e}")))?,
+                d.reason.clone(),
+                d.at,
+            ),
         };
-        Ok(Reply::ok(
-            &appid,
-            json!({"nickname": nickname, "audit_stat": stat, "fail_reason": reason, "create_time": audit.create_time, "audit_time": at}),
-        ))
+        let answer = QueryNicknameAuditResponse::new(nickname.clone(), stat, reason, unix(audit.create_time), unix(at));
+        Ok(Reply::typed(&appid, &answer))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -297,7 +318,7 @@ pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.head_image_url = url;
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -306,10 +327,8 @@ pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
 pub async fn modify_signature(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "modifysignature")?;
     let run = || {
-        let map = json_object(&body)?;
-        let Some(Value::String(signature)) = map.get("signature") else {
-            return Err(WxError::new(40097, "invalid args: signature missing"));
-        };
+        let req: ModifySignatureRequest = request_or(&body, |why| WxError::new(40097, format!("invalid args: {why}")))?;
+        let signature = &req.signature;
         check_signature(signature).map_err(|e| WxError::new(40097, format!("invalid args: {e}")))?;
         let now = inner.now();
         let mut w = inner.world.write();
@@ -337,7 +356,7 @@ pub async fn modify_signature(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.signature = signature.clone();
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }

@@ -5,20 +5,21 @@
 //! component), the blacklists (85063 ID card, 85062 phone), then the binding caps of the new
 //! admin over all accounts (85027 ID card, 85061 phone, 85026 WeChat id).
 
-use super::{json_object, str_field};
+use super::request_or;
 use crate::error::{ApiResult, Reply, WxError};
 use crate::state::{Inner, Query};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use serde_json::json;
+use fastreg_protocol::admin::RebindAdminRequest;
+use fastreg_protocol::endpoint::Empty;
 use std::sync::Arc;
 
 /// POST /cgi-bin/account/componentrebindadmin.
 pub async fn rebind_admin(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let (component, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "componentrebindadmin")?;
     let run = || {
-        let map = json_object(&body)?;
-        let taskid = str_field(&map, "taskid").unwrap_or_default().into_owned();
+        let req: RebindAdminRequest = request_or(&body, |why| WxError::new(85060, format!("invalid taskid: {why}")))?;
+        let taskid = req.taskid.as_str().to_owned();
         let now = inner.now();
         let mut w = inner.world.write();
         let invalid = |why: &str| WxError::new(85060, format!("invalid taskid: {why}"));
@@ -67,9 +68,7 @@ pub async fn rebind_admin(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.admin = admin;
         }
-        let mut reply = Reply::ok(&appid, json!({}));
-        reply.body["errmsg"] = json!("");
-        Ok(reply)
+        Ok(Reply::typed_with(&appid, "", &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }

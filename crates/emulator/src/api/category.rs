@@ -22,8 +22,13 @@ use crate::state::{Inner, Query, deliver_later};
 use crate::world::{Audit, AuditSubject, Counter, SetCategory, World};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use fastreg_protocol::category::{CategoryRequest, Certificate};
-use serde_json::{Value, json};
+use fastreg_protocol::account::AuditStatus;
+use fastreg_protocol::category::{
+    CategoryNode, CategoryRequest, Certificate, GetAllCategoriesResponse, GetCategoryResponse, Qualify,
+    QualifyAlternative, QualifyDocument, SetCategory as WireCategory,
+};
+use fastreg_protocol::endpoint::Empty;
+use serde_json::Value;
 use std::sync::Arc;
 
 fn fast_registered(w: &World, appid: &str) -> Result<(), WxError> {
@@ -40,60 +45,68 @@ pub async fn all_categories(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "getallcategories")?;
     let w = inner.world.read();
     let children = |id: u64| -> Vec<u64> { w.catalog.iter().filter(|c| c.father == id).map(|c| c.id).collect() };
-    let mut nodes =
-        vec![json!({"id": 0, "name": "", "level": 0, "father": 0, "children": children(0), "sensitive_type": 0})];
+    let mut nodes = vec![CategoryNode::new(0, "", 0, 0, children(0), 0)];
     for c in &w.catalog {
         let level = if c.father == 0 { 1 } else { 2 };
-        let mut node = json!({
-            "id": c.id,
-            "name": c.name,
-            "level": level,
-            "father": c.father,
-            "children": children(c.id),
-            "sensitive_type": u8::from(c.sensitive),
-        });
+        let mut node = CategoryNode::new(
+            c.id,
+            c.name.clone(),
+            level,
+            c.father,
+            children(c.id),
+            u64::from(c.sensitive),
+        );
         if c.sensitive {
-            node["qualify"] = json!({
-                "exter_list": c.qualifications.iter().map(|alt| json!({
-                    "inner_list": alt.iter().map(|name| json!({"name": name, "url": ""})).collect::<Vec<_>>()
-                })).collect::<Vec<_>>(),
-                "remark": "",
-            });
+            let alternatives = c
+                .qualifications
+                .iter()
+                .map(|alt| {
+                    QualifyAlternative::new(alt.iter().map(|name| QualifyDocument::new(name.clone(), "")).collect())
+                })
+                .collect();
+            node.qualify = Some(Qualify::new(alternatives, Some(String::new())));
         }
         nodes.push(node);
     }
-    Ok(Reply::ok(&appid, json!({"category_list": {"categories": nodes}})))
+    Ok(Reply::typed(&appid, &GetAllCategoriesResponse::new(nodes)))
 }
 
 /// GET /cgi-bin/wxopen/getcategory — spec §6.4.
 pub async fn get(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "getcategory")?;
-    deliver_later(&inner, inner.settle(false));
+    deliver_later(&inner, inner.settle_due());
     let now = inner.now();
     let w = inner.world.read();
     fast_registered(&w, &appid).map_err(|e| e.for_app(&appid))?;
     let account = w.accounts.get(&appid);
-    let categories: Vec<Value> = account
+    let name = |id| w.category(id).map(|n| n.name.clone()).unwrap_or_default();
+    let categories = account
         .map(|a| a.categories.as_slice())
         .unwrap_or_default()
         .iter()
         .map(|c| {
-            json!({
-                "first": c.first,
-                "first_name": w.category(c.first).map(|n| n.name.clone()).unwrap_or_default(),
-                "second": c.second,
-                "second_name": w.category(c.second).map(|n| n.name.clone()).unwrap_or_default(),
-                "audit_status": c.audit_status,
-                "audit_reason": c.audit_reason,
-            })
+            let status =
+                AuditStatus::try_from(c.audit_status).map_err(|e| WxError::new(-1, format!("system error: {e}")))?;
+            Ok(WireCategory::new(
+                c.first,
+                name(c.first),
+                c.second,
+                name(c.second),
+                status,
+                c.audit_reason.clone(),
+            ))
         })
-        .collect();
+        .collect::<Result<Vec<_>, WxError>>()
+        .map_err(|e| e.for_app(&appid))?;
     let limit = w.settings.category_changes_per_month;
     let used = w.used(&appid, Counter::CategoryChange, now);
-    Ok(Reply::ok(
-        &appid,
-        json!({"categories": categories, "limit": limit, "quota": limit.saturating_sub(used), "category_limit": w.settings.category_limit}),
-    ))
+    let answer = GetCategoryResponse::new(
+        categories,
+        limit.into(),
+        limit.saturating_sub(used).into(),
+        w.settings.category_limit.into(),
+    );
+    Ok(Reply::typed(&appid, &answer))
 }
 
 /// Checks one requested category against the catalog and the account; returns whether it is
@@ -141,9 +154,10 @@ fn check_request(w: &World, appid: &str, c: &CategoryRequest, now: i64) -> Resul
     Ok(second.sensitive)
 }
 
-fn open_audit(w: &mut World, component: &str, appid: &str, c: &CategoryRequest, now: i64) -> u64 {
+fn open_audit(inner: &Inner, w: &mut World, component: &str, appid: &str, c: &CategoryRequest, now: i64) -> u64 {
     let audit_id = w.next_audit();
     let due_at = now + w.settings.audit_delay_secs;
+    inner.due_at(due_at);
     w.audits.insert(
         audit_id,
         Audit {
@@ -214,7 +228,7 @@ pub async fn add(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: B
         }
         w.spend(&appid, Counter::CategoryChange, now);
         for (c, sensitive) in req.categories.iter().zip(sensitive) {
-            let audit_id = sensitive.then(|| open_audit(&mut w, &component, &appid, c, now));
+            let audit_id = sensitive.then(|| open_audit(&inner, &mut w, &component, &appid, c, now));
             if let Some(a) = w.accounts.get_mut(&appid) {
                 a.categories.push(SetCategory {
                     first: c.first,
@@ -226,7 +240,7 @@ pub async fn add(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: B
                 });
             }
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -255,7 +269,7 @@ pub async fn delete(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body
             return Err(WxError::new(53308, "a category under review cannot be deleted"));
         }
         account.categories.remove(pos);
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }
@@ -294,7 +308,7 @@ pub async fn modify(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body
             return Err(WxError::new(53300, "category change quota of this month is used up"));
         }
         w.spend(&appid, Counter::CategoryChange, now);
-        let audit_id = sensitive.then(|| open_audit(&mut w, &component, &appid, &req, now));
+        let audit_id = sensitive.then(|| open_audit(&inner, &mut w, &component, &appid, &req, now));
         if let Some(c) = w.accounts.get_mut(&appid).and_then(|a| {
             a.categories
                 .iter_mut()
@@ -305,7 +319,7 @@ pub async fn modify(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body
             c.certicates = certicates(&req);
             c.audit_id = audit_id;
         }
-        Ok(Reply::ok(&appid, json!({})))
+        Ok(Reply::typed(&appid, &Empty {}))
     };
     run().map_err(|e: WxError| e.for_app(&appid))
 }

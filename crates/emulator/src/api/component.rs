@@ -2,7 +2,7 @@
 //! api_query_auth, api_authorizer_token, api_get_authorizer_info, api_get_authorizer_list.
 //! These answer without `errcode` on success, as WeChat's token APIs do.
 
-use super::{json_object, str_field};
+use super::{json_object, request, str_field, unix, wire, wire_appid};
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::AccountType;
 use crate::state::{Inner, Query};
@@ -10,17 +10,21 @@ use crate::tokens::Holder;
 use crate::world::{Account, AccountKind, Authorization, PreAuthCode, World};
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
+use fastreg_protocol::component::{
+    AuthorizationInfo, AuthorizationSummary, AuthorizerInfo, AuthorizerListItem, AuthorizerTokenResponse,
+    CategoryNames, ComponentTokenRequest, ComponentTokenResponse, CreatePreAuthCodeResponse, FuncInfo,
+    GetAuthorizerInfoResponse, GetAuthorizerListResponse, MiniProgramInfo, QueryAuthResponse, TypeInfo,
+};
+use fastreg_protocol::component::{CreatePreAuthCodeRequest, GetAuthorizerInfoRequest, QueryAuthRequest};
+use fastreg_protocol::id::Secret;
 use fastreg_protocol::permission::PermissionSet;
+use fastreg_protocol::{AccessToken, AppId, RefreshToken};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// `func_info` of a set of permission sets.
-pub fn func_info(sets: &[PermissionSet]) -> Value {
-    Value::Array(
-        sets.iter()
-            .map(|s| json!({"funcscope_category": {"id": s.funcscope_id()}}))
-            .collect(),
-    )
+pub fn func_info(sets: &[PermissionSet]) -> Vec<FuncInfo> {
+    sets.iter().map(|s| FuncInfo::new(s.funcscope_id())).collect()
 }
 
 fn required<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Result<std::borrow::Cow<'a, str>, WxError> {
@@ -29,10 +33,15 @@ fn required<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Result<st
         .ok_or_else(|| WxError::new(47001, format!("data format error: {key} missing")))
 }
 
-/// The body's component_appid must be the caller's.
-fn same_component(caller: &str, map: &serde_json::Map<String, Value>) -> Result<(), WxError> {
-    let appid = required(map, "component_appid")?;
-    if appid != caller {
+/// A required appid field of a body read as a JSON object (47001 when missing).
+fn wire_field(map: &serde_json::Map<String, Value>, key: &str) -> Result<AppId, WxError> {
+    let value = required(map, key)?;
+    AppId::parse(value.as_ref()).map_err(|e| WxError::new(47001, format!("data format error: {key}: {e}")))
+}
+
+/// The request's component_appid must be the caller's.
+fn same_component(caller: &str, appid: &AppId) -> Result<(), WxError> {
+    if appid.as_str() != caller {
         return Err(WxError::new(
             61011,
             format!("invalid component: the token belongs to {caller}, not {appid}"),
@@ -43,10 +52,10 @@ fn same_component(caller: &str, map: &serde_json::Map<String, Value>) -> Result<
 
 /// POST /cgi-bin/component/api_component_token.
 pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> ApiResult {
-    let map = json_object(&body)?;
-    let appid = required(&map, "component_appid")?.into_owned();
-    let secret = required(&map, "component_appsecret").map_err(|e| e.for_app(&appid))?;
-    let ticket = required(&map, "component_verify_ticket").map_err(|e| e.for_app(&appid))?;
+    let req: ComponentTokenRequest = request(&body)?;
+    let appid = req.component_appid.as_str().to_owned();
+    let secret = req.component_appsecret.expose();
+    let ticket = req.component_verify_ticket.expose();
     let now = inner.now();
     {
         let w = inner.world.read();
@@ -69,9 +78,10 @@ pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> Ap
     let (token, ttl) = inner.issue_token(Holder::Component {
         component_appid: appid.clone(),
     });
-    Ok(Reply::bare(
+    let token = wire(AccessToken::parse(token))?;
+    Ok(Reply::typed_bare(
         &appid,
-        json!({"component_access_token": token, "expires_in": ttl}),
+        &ComponentTokenResponse::new(token, unix(ttl)),
     ))
 }
 
@@ -79,8 +89,8 @@ pub async fn component_token(State(inner): State<Arc<Inner>>, body: Bytes) -> Ap
 pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_create_preauthcode")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        let req: CreatePreAuthCodeRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
         let code = inner.ids.pre_auth_code();
         let mut w = inner.world.write();
         let ttl = w.settings.pre_auth_code_ttl_secs;
@@ -92,7 +102,10 @@ pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): Ra
                 used: false,
             },
         );
-        Ok(Reply::bare(&caller, json!({"pre_auth_code": code, "expires_in": ttl})))
+        Ok(Reply::typed_bare(
+            &caller,
+            &CreatePreAuthCodeResponse::new(wire(Secret::parse(code))?, unix(ttl)),
+        ))
     };
     run().map_err(|e: WxError| e.for_app(&caller))
 }
@@ -101,13 +114,13 @@ pub async fn create_preauthcode(State(inner): State<Arc<Inner>>, RawQuery(q): Ra
 pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_query_auth")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
-        let code = required(&map, "authorization_code")?;
+        let req: QueryAuthRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
+        let code = req.authorization_code.as_str();
         let now = inner.now();
         let (appid, sets, refresh) = {
             let mut w = inner.world.write();
-            let Some(entry) = w.auth_codes.get_mut(code.as_ref()) else {
+            let Some(entry) = w.auth_codes.get_mut(code) else {
                 return Err(WxError::of(61009));
             };
             if entry.component_appid != caller || entry.used {
@@ -127,16 +140,11 @@ pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, 
             component_appid: caller.clone(),
             appid: appid.clone(),
         });
-        Ok(Reply::bare(
-            &caller,
-            json!({"authorization_info": {
-                "authorizer_appid": appid,
-                "authorizer_access_token": token,
-                "expires_in": ttl,
-                "authorizer_refresh_token": refresh,
-                "func_info": func_info(&sets),
-            }}),
-        ))
+        let mut info = AuthorizationInfo::new(wire_appid(&appid)?, func_info(&sets));
+        info.authorizer_access_token = Some(wire(AccessToken::parse(token))?);
+        info.expires_in = Some(unix(ttl));
+        info.authorizer_refresh_token = Some(wire(RefreshToken::parse(refresh))?);
+        Ok(Reply::typed_bare(&caller, &QueryAuthResponse::new(info)))
     };
     run().map_err(|e: WxError| e.for_app(&caller))
 }
@@ -145,8 +153,9 @@ pub async fn query_auth(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, 
 pub async fn authorizer_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_authorizer_token")?;
     let run = || {
+        // Not the typed request: a missing refresh token answers 61023 here, as a wrong one does.
         let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        same_component(&caller, &wire_field(&map, "component_appid")?)?;
         let appid = required(&map, "authorizer_appid")?.into_owned();
         let presented = str_field(&map, "authorizer_refresh_token").unwrap_or_default();
         let refresh = {
@@ -166,54 +175,54 @@ pub async fn authorizer_token(State(inner): State<Arc<Inner>>, RawQuery(q): RawQ
             component_appid: caller.clone(),
             appid: appid.clone(),
         });
-        Ok(Reply::bare(
+        Ok(Reply::typed_bare(
             &caller,
-            json!({"authorizer_access_token": token, "expires_in": ttl, "authorizer_refresh_token": refresh}),
+            &AuthorizerTokenResponse::new(
+                wire(AccessToken::parse(token))?,
+                unix(ttl),
+                Some(wire(RefreshToken::parse(refresh))?),
+            ),
         ))
     };
     run().map_err(|e: WxError| e.for_app(&caller))
 }
 
 /// The authorizer_info of an account, as api_get_authorizer_info shows it.
-pub fn authorizer_info_json(w: &World, account: &Account) -> Value {
+pub fn authorizer_profile(w: &World, account: &Account) -> AuthorizerInfo {
     let service_type = match account.kind {
         AccountKind::OfficialAccount {
             account_type: AccountType::Service,
         } => 2,
         _ => 0,
     };
-    let mut info = json!({
-        "nick_name": account.nickname,
-        "head_img": account.head_image_url,
-        "service_type_info": {"id": service_type},
-        "verify_type_info": {"id": if account.verified { 0 } else { -1 }},
-        "user_name": account.original_id,
-        "alias": "",
-        "qrcode_url": format!("http://mmbiz.qpic.cn/mmbiz_jpg/emulator-{}/0", account.appid),
-        "business_info": {"open_pay": 0, "open_shake": 0, "open_scan": 0, "open_card": 0, "open_store": 0},
-        "idc": 1,
-        "principal_name": account.principal_name,
-        "signature": account.signature,
-        "account_status": 1,
-    });
+    let mut info = AuthorizerInfo::default();
+    info.nick_name = account.nickname.clone();
+    info.head_img = account.head_image_url.clone();
+    info.service_type_info = Some(TypeInfo::new(service_type));
+    info.verify_type_info = Some(TypeInfo::new(if account.verified { 0 } else { -1 }));
+    info.user_name = account.original_id.clone();
+    info.qrcode_url = format!("http://mmbiz.qpic.cn/mmbiz_jpg/emulator-{}/0", account.appid);
+    // Raw in the protocol type (WeChat adds switches over time): the five the docs show.
+    info.business_info = Some(json!({"open_pay": 0, "open_shake": 0, "open_scan": 0, "open_card": 0, "open_store": 0}));
+    info.principal_name = account.principal_name.clone();
+    info.signature = account.signature.clone();
+    info.account_status = Some(1);
     if account.is_mini_program() {
-        let categories: Vec<Value> = account
+        let mut mini = MiniProgramInfo::default();
+        mini.network = Some(json!({"RequestDomain": [], "WsRequestDomain": [], "UploadDomain": [],
+                                   "DownloadDomain": [], "BizDomain": [], "UDPDomain": []}));
+        mini.categories = account
             .categories
             .iter()
             .map(|c| {
-                json!({
-                    "first": w.category(c.first).map(|n| n.name.clone()).unwrap_or_default(),
-                    "second": w.category(c.second).map(|n| n.name.clone()).unwrap_or_default(),
-                })
+                let name = |id| w.category(id).map(|n| n.name.clone()).unwrap_or_default();
+                CategoryNames::new(name(c.first), name(c.second))
             })
             .collect();
-        info["MiniProgramInfo"] = json!({
-            "network": {"RequestDomain": [], "WsRequestDomain": [], "UploadDomain": [], "DownloadDomain": [], "BizDomain": [], "UDPDomain": []},
-            "categories": categories,
-            "visit_status": 0,
-        });
-        info["register_type"] = json!(if account.is_fast_registered() { 1 } else { 0 });
-        info["basic_config"] = json!({"is_phone_configured": false, "is_email_configured": false});
+        mini.visit_status = Some(0);
+        info.mini_program_info = Some(mini);
+        info.register_type = Some(if account.is_fast_registered() { 1 } else { 0 });
+        info.basic_config = Some(json!({"is_phone_configured": false, "is_email_configured": false}));
     }
     info
 }
@@ -222,9 +231,9 @@ pub fn authorizer_info_json(w: &World, account: &Account) -> Value {
 pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_info")?;
     let run = || {
-        let map = json_object(&body)?;
-        same_component(&caller, &map)?;
-        let appid = required(&map, "authorizer_appid")?.into_owned();
+        let req: GetAuthorizerInfoRequest = request(&body)?;
+        same_component(&caller, &req.component_appid)?;
+        let appid = req.authorizer_appid.into_string();
         let w = inner.world.read();
         let Some(account) = w.accounts.get(&appid) else {
             return Err(WxError::of(40013));
@@ -232,16 +241,14 @@ pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
         let Some(auth) = w.authorizations.get(&(caller.clone(), appid.clone())) else {
             return Err(WxError::of(61003));
         };
-        Ok(Reply::bare(
+        let summary = AuthorizationSummary::new(
+            wire_appid(&appid)?,
+            Some(wire(RefreshToken::parse(auth.refresh_token.clone()))?),
+            func_info(&auth.permission_sets),
+        );
+        Ok(Reply::typed_bare(
             &caller,
-            json!({
-                "authorizer_info": authorizer_info_json(&w, account),
-                "authorization_info": {
-                    "authorizer_appid": appid,
-                    "authorizer_refresh_token": auth.refresh_token,
-                    "func_info": func_info(&auth.permission_sets),
-                },
-            }),
+            &GetAuthorizerInfoResponse::new(authorizer_profile(&w, account), summary),
         ))
     };
     run().map_err(|e: WxError| e.for_app(&caller))
@@ -251,8 +258,9 @@ pub async fn authorizer_info(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
 pub async fn authorizer_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
     let caller = inner.component_caller(&Query::parse(q.as_deref()), "api_get_authorizer_list")?;
     let run = || {
+        // Not the typed request: offset and count may be missing here (0 and 500).
         let map = json_object(&body)?;
-        same_component(&caller, &map)?;
+        same_component(&caller, &wire_field(&map, "component_appid")?)?;
         let number = |key: &str| -> Result<u64, WxError> {
             match map.get(key) {
                 None => Ok(if key == "count" { 500 } else { 0 }),
@@ -274,13 +282,22 @@ pub async fn authorizer_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQu
             .filter(|a| a.component_appid == caller)
             .collect();
         all.sort_by(|a, b| (a.auth_time, &a.appid).cmp(&(b.auth_time, &b.appid)));
-        let list: Vec<Value> = all
+        let list = all
             .iter()
             .skip(offset as usize)
             .take(count as usize)
-            .map(|a| json!({"authorizer_appid": a.appid, "refresh_token": a.refresh_token, "auth_time": a.auth_time}))
-            .collect();
-        Ok(Reply::bare(&caller, json!({"total_count": all.len(), "list": list})))
+            .map(|a| {
+                Ok(AuthorizerListItem::new(
+                    wire_appid(&a.appid)?,
+                    wire(RefreshToken::parse(a.refresh_token.clone()))?,
+                    unix(a.auth_time),
+                ))
+            })
+            .collect::<Result<Vec<_>, WxError>>()?;
+        Ok(Reply::typed_bare(
+            &caller,
+            &GetAuthorizerListResponse::new(all.len() as u64, list),
+        ))
     };
     run().map_err(|e: WxError| e.for_app(&caller))
 }

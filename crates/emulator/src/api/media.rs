@@ -11,8 +11,9 @@ use crate::state::{Inner, Query};
 use crate::world::{Media, World};
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, RawQuery, State};
+use fastreg_protocol::MediaId;
+use fastreg_protocol::media::UploadTempMediaResponse;
 use fastreg_protocol::rules::{MediaType, check_temp_media, sniff_image};
-use serde_json::json;
 use std::sync::Arc;
 
 /// Why a media id cannot be used.
@@ -124,8 +125,8 @@ pub async fn upload(
             created_at: now,
         },
     );
-    Ok(Reply::ok(
-        &appid,
-        json!({"type": kind.as_str(), "media_id": media_id, "created_at": now, "item": []}),
-    ))
+    let mut answer =
+        UploadTempMediaResponse::new(kind.as_str(), super::wire(MediaId::parse(media_id))?, super::unix(now));
+    answer.item = Some(Vec::new());
+    Ok(Reply::typed(&appid, &answer))
 }

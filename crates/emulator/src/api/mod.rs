@@ -109,6 +109,28 @@ fn cut_connection() -> Response {
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
+/// The body as the protocol crate's request type (47001, with serde's reason, when it is not
+/// one). An empty body reads as `{}`.
+fn request<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, WxError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| WxError::new(47001, format!("data format error: {e}")))
+}
+
+/// The body as the protocol crate's request type, where the endpoint answers a missing or
+/// malformed field with a code of its own (fastregister's ticket: 61058): 47001 when the body is
+/// not a JSON object, `invalid` with serde's reason when it is one that does not fit the type.
+fn request_or<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    invalid: impl FnOnce(String) -> WxError,
+) -> Result<T, WxError> {
+    let map = json_object(body)?;
+    serde_json::from_value(Value::Object(map)).map_err(|e| invalid(e.to_string()))
+}
+
 /// The body as a JSON object (47001 when it is not one). An empty body reads as `{}`.
 fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, WxError> {
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -127,4 +149,21 @@ fn str_field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<s
         Value::Number(n) => Some(std::borrow::Cow::Owned(n.to_string())),
         _ => None,
     }
+}
+
+/// A value the emulator made (a token, a code, an id) as its wire type. It made it well formed,
+/// so a failure is the emulator's own bug: answered as `-1`, not a panic.
+fn wire<T, E: std::fmt::Display>(value: Result<T, E>) -> Result<T, WxError> {
+    value.map_err(|e| WxError::new(-1, format!("system error: {e}")))
+}
+
+/// An appid of the world as the wire type. Every appid the emulator holds was parsed or made by
+/// it, so a failure is the emulator's own bug: answered as `-1`, not a panic.
+fn wire_appid(appid: &str) -> Result<fastreg_protocol::AppId, WxError> {
+    fastreg_protocol::AppId::parse(appid).map_err(|e| WxError::new(-1, format!("system error: appid {appid:?}: {e}")))
+}
+
+/// A virtual unix time as the wire's unsigned seconds (times before 1970 do not occur).
+fn unix(at: i64) -> u64 {
+    u64::try_from(at).unwrap_or(0)
 }

@@ -15,7 +15,6 @@
 //! component; returns a single-use authorization_code and pushes `authorized` (with a code of
 //! its own, so the answer's code and the push's can each be exchanged once).
 
-use super::json_object;
 use crate::error::{ApiResult, Reply, WxError};
 use crate::scenario::PrincipalType;
 use crate::state::{Inner, Query, deliver_later};
@@ -26,7 +25,7 @@ use fastreg_protocol::AppId;
 use fastreg_protocol::event::ComponentEvent;
 use fastreg_protocol::id::{AuthorizationCode, Secret};
 use fastreg_protocol::permission::{PermissionSet, REQUIRED_FOR_FAST_REGISTER};
-use serde_json::{Value, json};
+use fastreg_protocol::registration::{FastRegisterRequest, FastRegisterResponse};
 use std::sync::Arc;
 
 /// The permission sets a fast-registered Mini Program is authorized to its component with.
@@ -56,11 +55,9 @@ fn register(
     oa: &str,
     body: &[u8],
 ) -> Result<(Reply, Vec<crate::push::Outgoing>), WxError> {
-    let map = json_object(body)?;
-    let ticket = match map.get("ticket") {
-        Some(Value::String(t)) if !t.is_empty() => t.clone(),
-        _ => return Err(WxError::new(61058, "invalid ticket: ticket missing")),
-    };
+    let req: FastRegisterRequest =
+        super::request_or(body, |why| WxError::new(61058, format!("invalid ticket: {why}")))?;
+    let ticket = req.ticket.as_str().to_owned();
     let now = inner.now();
     let mut w = inner.world.write();
     let window = w.settings.fastregister_retry_window_secs;
@@ -154,6 +151,9 @@ fn register(
     let account = account.clone();
     let appid = inner.ids.appid();
     let realname_delay = w.settings.realname_delay_secs;
+    if !verified {
+        inner.due_at(now + realname_delay);
+    }
     w.accounts.insert(
         appid.clone(),
         Account {
@@ -215,13 +215,12 @@ fn register(
             &inner.ids,
         ));
     }
-    let body = json!({
-        "errcode": 0,
-        "errmsg": "",
-        "appid": appid,
-        "authorization_code": code,
-        "is_wx_verify_succ": if verified { "true" } else { "false" },
-        "is_link_succ": "true",
-    });
-    Ok((Reply::bare(oa, body), pushes))
+    let answer = FastRegisterResponse::new(
+        super::wire_appid(&appid)?,
+        super::wire(AuthorizationCode::parse(code))?,
+        verified,
+        true,
+    );
+    // The spec's example answers `errmsg: ""` here.
+    Ok((Reply::typed_with(oa, "", &answer), pushes))
 }

@@ -2,6 +2,7 @@
 //! signature, temporary media.
 
 use crate::support::*;
+use fastreg_emulator::Scenario;
 use fastreg_emulator::builtin::*;
 use serde_json::{Value, json};
 
@@ -162,6 +163,46 @@ async fn setnickname_audit_approved_pushes_wxa_nickname_audit() {
         ))
         .await;
     assert_eq!(basic["nickname"], "示例科技工具箱");
+}
+
+/// `nickname_info.modify_used_count` counts the renames setnickname accepted (the service's
+/// reconciliation of a lost setnickname answer reads it), audited or not yet decided.
+#[tokio::test]
+async fn nickname_info_counts_renames() {
+    let env = Env::start().await;
+    let mp = env.new_mini_program(OA_ENTERPRISE).await;
+    let basic = format!("/cgi-bin/account/getaccountbasicinfo?access_token={}", mp.token);
+    assert_eq!(env.get(&basic).await["nickname_info"]["modify_used_count"], 0);
+    let v = set(&env, &mp, "示例科技工具箱", json!({})).await;
+    assert_eq!(v["errcode"], 0, "{v}");
+    let info = env.get(&basic).await;
+    assert_eq!(info["nickname_info"]["modify_used_count"], 1, "{info}");
+    assert_eq!(info["nickname_info"]["modify_quota"], 2);
+    // A refused rename is not counted.
+    assert_err(&set(&env, &mp, "示例科技工具箱二号", json!({})).await, 91003);
+    assert_eq!(env.get(&basic).await["nickname_info"]["modify_used_count"], 1);
+}
+
+/// With `nickname_audit = false` setnickname sets the name at once and answers without an
+/// `audit_id` (the service has a branch for that answer).
+#[tokio::test]
+async fn setnickname_without_audit_sets_the_name_at_once() {
+    let mut scenario = Scenario::builtin();
+    scenario.settings.nickname_audit = false;
+    let env = Env::with(scenario).await;
+    let mp = env.new_mini_program(OA_ENTERPRISE).await;
+    let v = set(&env, &mp, "示例科技工具箱", json!({})).await;
+    assert_eq!(v["errcode"], 0, "{v}");
+    assert!(v.get("audit_id").is_none(), "{v}");
+    let basic = env
+        .get(&format!(
+            "/cgi-bin/account/getaccountbasicinfo?access_token={}",
+            mp.token
+        ))
+        .await;
+    assert_eq!(basic["nickname"], "示例科技工具箱");
+    assert_eq!(basic["nickname_info"]["modify_used_count"], 1);
+    assert_eq!(env.get("/__emulator/audits").await["audits"], json!([]));
 }
 
 /// Audits decide on their own after the configured delay of virtual time (default 1 day, approve).

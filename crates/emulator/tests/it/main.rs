@@ -13,3 +13,4 @@ mod rebind;
 mod robustness;
 mod scenario;
 mod support;
+mod wire;

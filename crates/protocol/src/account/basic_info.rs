@@ -25,6 +25,7 @@ crate::endpoint! {
 
 /// Response of getaccountbasicinfo.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountBasicInfoResponse {
     /// The account.
     pub appid: AppId,
@@ -75,8 +76,36 @@ pub struct AccountBasicInfoResponse {
     pub customer_type: Option<u64>,
 }
 
+impl AccountBasicInfoResponse {
+    /// An answer with the fields every version of the doc has; the optional ones are `None`.
+    pub fn new(
+        appid: AppId,
+        account_type: u64,
+        principal_type: u64,
+        principal_name: impl Into<String>,
+        realname_status: u64,
+    ) -> Self {
+        AccountBasicInfoResponse {
+            appid,
+            account_type,
+            principal_type,
+            principal_name: principal_name.into(),
+            realname_status,
+            wx_verify_info: None,
+            signature_info: None,
+            head_image_info: None,
+            nickname: None,
+            nickname_info: None,
+            registered_country: None,
+            credential: None,
+            customer_type: None,
+        }
+    }
+}
+
 /// WeChat verification of the account.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WxVerifyInfo {
     /// Qualification verified.
     #[serde(default)]
@@ -105,6 +134,7 @@ pub struct WxVerifyInfo {
 
 /// The description (功能介绍) and this month's quota.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SignatureInfo {
     /// The description.
     #[serde(default)]
@@ -119,6 +149,7 @@ pub struct SignatureInfo {
 
 /// The head image and this month's quota.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HeadImageInfo {
     /// The image's URL.
     #[serde(default)]
@@ -133,6 +164,7 @@ pub struct HeadImageInfo {
 
 /// The name and its quota (newer docs).
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NicknameInfo {
     /// The name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,4 +183,48 @@ pub struct NicknameInfo {
         deserialize_with = "crate::wire::flex_opt_u64::deserialize"
     )]
     pub modify_quota: Option<u64>,
+}
+
+impl WxVerifyInfo {
+    /// Whether the qualification and the name are verified; no annual review.
+    pub fn new(qualification_verify: bool, naming_verify: bool) -> Self {
+        WxVerifyInfo {
+            qualification_verify: IntBool(qualification_verify),
+            naming_verify: IntBool(naming_verify),
+            ..Self::default()
+        }
+    }
+}
+
+impl SignatureInfo {
+    /// The description with this month's used and allowed changes.
+    pub fn new(signature: impl Into<String>, modify_used_count: u64, modify_quota: u64) -> Self {
+        SignatureInfo {
+            signature: signature.into(),
+            modify_used_count,
+            modify_quota,
+        }
+    }
+}
+
+impl HeadImageInfo {
+    /// The image's URL with this month's used and allowed changes.
+    pub fn new(head_image_url: impl Into<String>, modify_used_count: u64, modify_quota: u64) -> Self {
+        HeadImageInfo {
+            head_image_url: head_image_url.into(),
+            modify_used_count,
+            modify_quota,
+        }
+    }
+}
+
+impl NicknameInfo {
+    /// The name with the renames used and allowed.
+    pub fn new(nickname: impl Into<String>, modify_used_count: u64, modify_quota: u64) -> Self {
+        NicknameInfo {
+            nickname: Some(nickname.into()),
+            modify_used_count: Some(modify_used_count),
+            modify_quota: Some(modify_quota),
+        }
+    }
 }

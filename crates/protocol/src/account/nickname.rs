@@ -28,6 +28,7 @@ pub struct CheckNicknameRequest {
 
 /// Response of checkwxverifynickname.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CheckNicknameResponse {
     /// Whether the name hit a keyword policy; if so, materials may be supplied with setnickname.
     #[serde(default, deserialize_with = "crate::wire::flex_bool::deserialize")]
@@ -98,6 +99,7 @@ impl SetNicknameRequest {
 
 /// Response of setnickname.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetNicknameResponse {
     /// Explanation of the materials.
     #[serde(default)]
@@ -173,6 +175,7 @@ impl From<AuditStatus> for u64 {
 
 /// Response of api_wxa_querynickname.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueryNicknameAuditResponse {
     /// The name under audit.
     #[serde(default)]
@@ -188,4 +191,44 @@ pub struct QueryNicknameAuditResponse {
     /// When it was decided (unix seconds; 0 while reviewing).
     #[serde(default, deserialize_with = "crate::wire::flex_u64::deserialize")]
     pub audit_time: u64,
+}
+
+impl CheckNicknameResponse {
+    /// Whether the name hit a keyword policy, and the wording shown for it.
+    pub fn new(hit_condition: bool, wording: impl Into<String>) -> Self {
+        CheckNicknameResponse {
+            hit_condition,
+            wording: wording.into(),
+        }
+    }
+}
+
+impl SetNicknameResponse {
+    /// The wording about materials, and the audit if the name needs one.
+    pub fn new(wording: impl Into<String>, audit_id: Option<AuditId>) -> Self {
+        SetNicknameResponse {
+            wording: wording.into(),
+            audit_id,
+        }
+    }
+}
+
+impl QueryNicknameAuditResponse {
+    /// The audit of `nickname`: its state, the reason of a rejection, when it was submitted and
+    /// decided (0 while reviewing).
+    pub fn new(
+        nickname: impl Into<String>,
+        audit_stat: AuditStatus,
+        fail_reason: impl Into<String>,
+        create_time: u64,
+        audit_time: u64,
+    ) -> Self {
+        QueryNicknameAuditResponse {
+            nickname: nickname.into(),
+            audit_stat,
+            fail_reason: fail_reason.into(),
+            create_time,
+            audit_time,
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! POST /cgi-bin/account/componentrebindadmin — spec §7.3.
 //!
-//! Takes the **Mini Program's** authorizer_access_token (as WxJava's `WxOpenMaBasicService` and
-//! EasyWeChat call it). The `taskid` is single use (85060 afterwards), so it is not retryable.
+//! Takes the **Mini Program's** authorizer_access_token (as WxJava's `WxOpenMaBasicService`
+//! calls it; EasyWeChat has no method for this endpoint). The `taskid` is single use (85060
+//! afterwards), so it is not retryable.
 
 use crate::endpoint::Empty;
 use crate::id::TaskId;

@@ -276,6 +276,14 @@ pub(super) static ENTRIES: &[ErrorEntry] = &[
         "下月 1 日额度重置后再修改；getaccountbasicinfo 的 head_image_info 显示已用与总次数。",
         "Change it after the quota resets on the 1st of next month; getaccountbasicinfo's head_image_info shows the used and total changes.",
     ),
+    entry(
+        53204,
+        Permanent,
+        "功能介绍长度必须在4~120个字符范围，且是合法的UTF8字符串",
+        "the signature (description) must be 4 to 120 characters of valid UTF-8 (the newer setSignature endpoint; modifysignature answers 40097 for the same breach)",
+        "把功能介绍改为 4 到 120 个字符（至少 4 个字的中文描述）后重新提交。",
+        "Rewrite the signature as 4 to 120 characters (at least 4 Chinese characters of description) and submit it again.",
+    ),
     // ---- category APIs (spec §6; 53309 from protocol-notes §7) ----
     entry(
         53300,

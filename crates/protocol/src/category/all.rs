@@ -20,6 +20,7 @@ crate::endpoint! {
 
 /// Response of getallcategories.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAllCategoriesResponse {
     /// The catalog (some answers spell it `categories_list`).
     #[serde(alias = "categories_list")]
@@ -28,6 +29,7 @@ pub struct GetAllCategoriesResponse {
 
 /// The catalog's nodes.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryList {
     /// Every node.
     #[serde(default)]
@@ -36,6 +38,7 @@ pub struct CategoryList {
 
 /// One node of the catalog.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryNode {
     /// Category id.
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
@@ -63,6 +66,7 @@ pub struct CategoryNode {
 
 /// Qualifications of a category.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Qualify {
     /// Alternatives: one of them must be satisfied.
     #[serde(default)]
@@ -74,6 +78,7 @@ pub struct Qualify {
 
 /// One alternative set of qualification documents.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QualifyAlternative {
     /// The documents of this alternative.
     #[serde(default)]
@@ -82,6 +87,7 @@ pub struct QualifyAlternative {
 
 /// One qualification document.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QualifyDocument {
     /// The document's name.
     #[serde(default)]
@@ -89,4 +95,59 @@ pub struct QualifyDocument {
     /// An example's URL.
     #[serde(default)]
     pub url: String,
+}
+
+impl GetAllCategoriesResponse {
+    /// The catalog's nodes.
+    pub fn new(categories: Vec<CategoryNode>) -> Self {
+        GetAllCategoriesResponse {
+            category_list: CategoryList { categories },
+        }
+    }
+}
+
+impl CategoryNode {
+    /// A node; `qualify` is `None` (set it for a sensitive category).
+    pub fn new(
+        id: u64,
+        name: impl Into<String>,
+        level: u64,
+        father: u64,
+        children: Vec<u64>,
+        sensitive_type: u64,
+    ) -> Self {
+        CategoryNode {
+            id,
+            name: name.into(),
+            level,
+            father,
+            children,
+            sensitive_type,
+            qualify: None,
+        }
+    }
+}
+
+impl Qualify {
+    /// Alternatives of documents, and a remark.
+    pub fn new(exter_list: Vec<QualifyAlternative>, remark: Option<String>) -> Self {
+        Qualify { exter_list, remark }
+    }
+}
+
+impl QualifyAlternative {
+    /// The documents of one alternative.
+    pub fn new(inner_list: Vec<QualifyDocument>) -> Self {
+        QualifyAlternative { inner_list }
+    }
+}
+
+impl QualifyDocument {
+    /// A document by name, with an example's URL.
+    pub fn new(name: impl Into<String>, url: impl Into<String>) -> Self {
+        QualifyDocument {
+            name: name.into(),
+            url: url.into(),
+        }
+    }
 }

@@ -20,6 +20,7 @@ crate::endpoint! {
 
 /// Response of getcategory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCategoryResponse {
     /// The categories set.
     #[serde(default)]
@@ -37,6 +38,7 @@ pub struct GetCategoryResponse {
 
 /// One category set on the account.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetCategory {
     /// First-level id.
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
@@ -55,4 +57,37 @@ pub struct SetCategory {
     /// Why it was rejected.
     #[serde(default)]
     pub audit_reason: String,
+}
+
+impl GetCategoryResponse {
+    /// The categories set, the change limit and what is left of it, and the most categories.
+    pub fn new(categories: Vec<SetCategory>, limit: u64, quota: u64, category_limit: u64) -> Self {
+        GetCategoryResponse {
+            categories,
+            limit,
+            quota,
+            category_limit,
+        }
+    }
+}
+
+impl SetCategory {
+    /// A category set on the account, with its names and audit state.
+    pub fn new(
+        first: u64,
+        first_name: impl Into<String>,
+        second: u64,
+        second_name: impl Into<String>,
+        audit_status: AuditStatus,
+        audit_reason: impl Into<String>,
+    ) -> Self {
+        SetCategory {
+            first,
+            first_name: first_name.into(),
+            second,
+            second_name: second_name.into(),
+            audit_status,
+            audit_reason: audit_reason.into(),
+        }
+    }
 }

@@ -31,6 +31,7 @@ pub struct GetAuthorizerInfoRequest {
 
 /// Response of api_get_authorizer_info.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAuthorizerInfoResponse {
     /// The account's profile.
     pub authorizer_info: AuthorizerInfo,
@@ -40,6 +41,7 @@ pub struct GetAuthorizerInfoResponse {
 
 /// An id wrapped in an object (`service_type_info`, `verify_type_info`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TypeInfo {
     /// The id.
     #[serde(deserialize_with = "crate::wire::flex_i64::deserialize")]
@@ -48,6 +50,7 @@ pub struct TypeInfo {
 
 /// The account's profile.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizerInfo {
     /// Name.
     #[serde(default)]
@@ -104,6 +107,7 @@ pub struct AuthorizerInfo {
 
 /// Mini Program details of an authorizer.
 #[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MiniProgramInfo {
     /// Server domains (`RequestDomain`, …), kept raw.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -122,6 +126,7 @@ pub struct MiniProgramInfo {
 
 /// A category by its names.
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryNames {
     /// First-level name.
     #[serde(default)]
@@ -133,6 +138,7 @@ pub struct CategoryNames {
 
 /// What an authorizer authorized.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizationSummary {
     /// The authorizer (old examples call it `appid`).
     #[serde(alias = "appid")]
@@ -143,4 +149,46 @@ pub struct AuthorizationSummary {
     /// The permission sets.
     #[serde(default)]
     pub func_info: Vec<FuncInfo>,
+}
+
+impl GetAuthorizerInfoResponse {
+    /// The profile and what was authorized.
+    pub fn new(authorizer_info: AuthorizerInfo, authorization_info: AuthorizationSummary) -> Self {
+        GetAuthorizerInfoResponse {
+            authorizer_info,
+            authorization_info,
+        }
+    }
+}
+
+impl TypeInfo {
+    /// The id.
+    pub fn new(id: i64) -> Self {
+        TypeInfo { id }
+    }
+}
+
+impl CategoryNames {
+    /// A category by its first- and second-level names.
+    pub fn new(first: impl Into<String>, second: impl Into<String>) -> Self {
+        CategoryNames {
+            first: first.into(),
+            second: second.into(),
+        }
+    }
+}
+
+impl AuthorizationSummary {
+    /// What `authorizer_appid` authorized.
+    pub fn new(
+        authorizer_appid: AppId,
+        authorizer_refresh_token: Option<RefreshToken>,
+        func_info: Vec<FuncInfo>,
+    ) -> Self {
+        AuthorizationSummary {
+            authorizer_appid,
+            authorizer_refresh_token,
+            func_info,
+        }
+    }
 }

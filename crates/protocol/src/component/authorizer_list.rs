@@ -37,6 +37,7 @@ pub struct GetAuthorizerListRequest {
 
 /// Response of api_get_authorizer_list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAuthorizerListResponse {
     /// How many authorizers in all.
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
@@ -48,6 +49,7 @@ pub struct GetAuthorizerListResponse {
 
 /// One authorizer of the list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizerListItem {
     /// The authorizer.
     pub authorizer_appid: AppId,
@@ -56,4 +58,22 @@ pub struct AuthorizerListItem {
     /// When it authorized (unix seconds).
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
     pub auth_time: u64,
+}
+
+impl GetAuthorizerListResponse {
+    /// One page of `total_count` authorizers.
+    pub fn new(total_count: u64, list: Vec<AuthorizerListItem>) -> Self {
+        GetAuthorizerListResponse { total_count, list }
+    }
+}
+
+impl AuthorizerListItem {
+    /// An authorizer with its refresh token and the time it authorized.
+    pub fn new(authorizer_appid: AppId, refresh_token: RefreshToken, auth_time: u64) -> Self {
+        AuthorizerListItem {
+            authorizer_appid,
+            refresh_token,
+            auth_time,
+        }
+    }
 }

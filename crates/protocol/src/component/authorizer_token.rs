@@ -31,6 +31,7 @@ pub struct AuthorizerTokenRequest {
 
 /// Response of api_authorizer_token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizerTokenResponse {
     /// The new access token.
     pub authorizer_access_token: AccessToken,
@@ -40,4 +41,19 @@ pub struct AuthorizerTokenResponse {
     /// Normally the same refresh token; if it differs, store it before using the access token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorizer_refresh_token: Option<RefreshToken>,
+}
+
+impl AuthorizerTokenResponse {
+    /// A new access token living `expires_in` seconds, with the refresh token to keep.
+    pub fn new(
+        authorizer_access_token: AccessToken,
+        expires_in: u64,
+        authorizer_refresh_token: Option<RefreshToken>,
+    ) -> Self {
+        AuthorizerTokenResponse {
+            authorizer_access_token,
+            expires_in,
+            authorizer_refresh_token,
+        }
+    }
 }

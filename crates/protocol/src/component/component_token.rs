@@ -22,6 +22,7 @@ crate::endpoint! {
 
 /// Request of api_component_token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ComponentTokenRequest {
     /// The component's appid.
     pub component_appid: AppId,
@@ -33,10 +34,32 @@ pub struct ComponentTokenRequest {
 
 /// Response of api_component_token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ComponentTokenResponse {
     /// The token.
     pub component_access_token: AccessToken,
     /// Seconds it lives (7200).
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
     pub expires_in: u64,
+}
+
+impl ComponentTokenRequest {
+    /// The request for `component_appid` with its secret and the latest verify ticket.
+    pub fn new(component_appid: AppId, component_appsecret: Secret, component_verify_ticket: Secret) -> Self {
+        ComponentTokenRequest {
+            component_appid,
+            component_appsecret,
+            component_verify_ticket,
+        }
+    }
+}
+
+impl ComponentTokenResponse {
+    /// A token living `expires_in` seconds.
+    pub fn new(component_access_token: AccessToken, expires_in: u64) -> Self {
+        ComponentTokenResponse {
+            component_access_token,
+            expires_in,
+        }
+    }
 }

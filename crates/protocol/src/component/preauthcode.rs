@@ -27,10 +27,21 @@ pub struct CreatePreAuthCodeRequest {
 
 /// Response of api_create_preauthcode.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePreAuthCodeResponse {
     /// The code to put in the componentloginpage URL.
     pub pre_auth_code: Secret,
     /// Seconds it lives.
     #[serde(deserialize_with = "crate::wire::flex_u64::deserialize")]
     pub expires_in: u64,
+}
+
+impl CreatePreAuthCodeResponse {
+    /// A code living `expires_in` seconds.
+    pub fn new(pre_auth_code: Secret, expires_in: u64) -> Self {
+        CreatePreAuthCodeResponse {
+            pre_auth_code,
+            expires_in,
+        }
+    }
 }

@@ -30,6 +30,7 @@ pub struct QueryAuthRequest {
 
 /// Response of api_query_auth.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QueryAuthResponse {
     /// What the account authorized, and its tokens.
     pub authorization_info: AuthorizationInfo,
@@ -37,6 +38,7 @@ pub struct QueryAuthResponse {
 
 /// The authorizer's tokens and permission sets.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorizationInfo {
     /// The authorizer (Official Account or Mini Program).
     pub authorizer_appid: AppId,
@@ -56,4 +58,24 @@ pub struct AuthorizationInfo {
     /// The permission sets granted.
     #[serde(default)]
     pub func_info: Vec<FuncInfo>,
+}
+
+impl QueryAuthResponse {
+    /// The answer carrying `authorization_info`.
+    pub fn new(authorization_info: AuthorizationInfo) -> Self {
+        QueryAuthResponse { authorization_info }
+    }
+}
+
+impl AuthorizationInfo {
+    /// What `authorizer_appid` authorized: its tokens (set the optional fields) and sets.
+    pub fn new(authorizer_appid: AppId, func_info: Vec<FuncInfo>) -> Self {
+        AuthorizationInfo {
+            authorizer_appid,
+            authorizer_access_token: None,
+            expires_in: None,
+            authorizer_refresh_token: None,
+            func_info,
+        }
+    }
 }

@@ -32,6 +32,7 @@ pub struct FastRegisterRequest {
 
 /// Response of fastregister (the spec's example sends `errmsg: ""` and the booleans as strings).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FastRegisterResponse {
     /// The new Mini Program.
     pub appid: AppId,
@@ -43,4 +44,21 @@ pub struct FastRegisterResponse {
     /// Whether the Mini Program was linked to the account (WxJava omits it; defaults to false).
     #[serde(default)]
     pub is_link_succ: StrBool,
+}
+
+impl FastRegisterResponse {
+    /// The new Mini Program, its code, and whether verification reuse and linking succeeded.
+    pub fn new(
+        appid: AppId,
+        authorization_code: AuthorizationCode,
+        is_wx_verify_succ: bool,
+        is_link_succ: bool,
+    ) -> Self {
+        FastRegisterResponse {
+            appid,
+            authorization_code,
+            is_wx_verify_succ: StrBool(is_wx_verify_succ),
+            is_link_succ: StrBool(is_link_succ),
+        }
+    }
 }
