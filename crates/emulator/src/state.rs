@@ -273,6 +273,7 @@ impl Inner {
                 out.push(push);
             }
         }
+        out.extend(crate::register_task::expire_due(&mut w, &self.ids, now));
         for account in w.accounts.values_mut() {
             if let Some(due) = account.realname_due_at
                 && now >= due

@@ -14,6 +14,10 @@
 //! `InfoType` or `Event` we do not model is kept whole as `Unknown` with its raw XML, so nothing
 //! pushed is lost. What is required and missing is an [`EventError`] naming the element.
 
+mod registration;
+
+pub use registration::{RegistrationInfo, RegistrationKind, RegistrationPush};
+
 use crate::id::{AppId, AuthorizationCode, IdError, Secret};
 use quick_xml::Reader;
 use quick_xml::events::Event;

@@ -77,9 +77,11 @@ const fn entry(
 }
 
 mod fast_register;
+mod registration_routes;
+pub mod task_status;
 
 /// Every area's table. Add a new area's file here.
-static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES];
+static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES, registration_routes::ENTRIES];
 
 /// Every known code, sorted by code.
 pub fn all() -> &'static [ErrorEntry] {
@@ -118,7 +120,12 @@ mod tests {
 
     fn assert_sorted_without_duplicates(entries: &[ErrorEntry]) {
         for pair in entries.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} must come before {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} must come before {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
     }
 
