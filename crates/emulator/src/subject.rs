@@ -79,8 +79,9 @@ pub struct PersonDef {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationSettings {
-    /// The old versions (no `new_version: true`) and fastregisterweapp answer `-1` (WeChat since
-    /// 2026-04-30 12:00). `false` makes the old versions answer 86030 instead (not emulated).
+    /// The old versions (no `new_version: true`) answer `-1` as WeChat does since 2026-04-30
+    /// 12:00. `false` makes them answer 86030 naming the missing `new_version` instead (the old
+    /// flows are not emulated either way; fastregisterweapp answers `-1` always).
     pub old_versions_offline: bool,
     /// How long the user has to confirm (24 h).
     pub task_ttl_secs: i64,

@@ -14,7 +14,7 @@
 //! an unknown taskid, or one of another component → 89250.
 
 use super::json_object;
-use super::register_task::{answer, component_ready, host, is_new_version, offline, required};
+use super::register_task::{answer, component_ready, host, is_new_version, old_version, required};
 use crate::error::{ApiResult, WxError};
 use crate::register_task::TaskRoute;
 use crate::state::{Inner, Query};
@@ -44,7 +44,7 @@ pub async fn enterprise(
 fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult {
     let map = json_object(body)?;
     if !is_new_version(&map) {
-        return Err(offline());
+        return Err(old_version(inner));
     }
     let (Some(name), Some(code), Some(phone)) = (
         required(&map, "name"),

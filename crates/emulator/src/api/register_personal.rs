@@ -10,7 +10,7 @@
 
 use super::json_object;
 use super::register_enterprise::query;
-use super::register_task::{answer, component_ready, host, is_new_version, offline, required};
+use super::register_task::{answer, component_ready, host, is_new_version, old_version, required};
 use crate::clock::china_day;
 use crate::error::{ApiResult, WxError};
 use crate::register_task::TaskRoute;
@@ -41,7 +41,7 @@ pub async fn personal(
 fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult {
     let map = json_object(body)?;
     if !is_new_version(&map) {
-        return Err(offline());
+        return Err(old_version(inner));
     }
     let (Some(wxuser), Some(phone)) = (required(&map, "wxuser"), required(&map, "component_phone")) else {
         return Err(WxError::new(

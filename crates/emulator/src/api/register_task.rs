@@ -29,6 +29,22 @@ pub fn offline() -> WxError {
     WxError::new(-1, "system error")
 }
 
+/// The answer to an old-version body: `-1` (WeChat today), or with
+/// `registration.old_versions_offline = false` a 86030 that names the missing field (the old
+/// flows themselves are not emulated).
+pub fn old_version(inner: &crate::state::Inner) -> WxError {
+    old_version_in(&inner.world.read())
+}
+
+/// [`old_version`] with the world already locked.
+pub fn old_version_in(w: &World) -> WxError {
+    if w.registration.settings.old_versions_offline {
+        offline()
+    } else {
+        WxError::new(86030, "lack of some params: new_version must be true")
+    }
+}
+
 /// Whether the body says `"new_version": true` (a JSON boolean; the string "true" is accepted
 /// too, as loosely typed clients send it).
 pub fn is_new_version(map: &serde_json::Map<String, Value>) -> bool {

@@ -22,7 +22,7 @@
 //! name → 86030; a keyword → 86011; else the name becomes `name + 的体验小程序`.
 
 use super::json_object;
-use super::register_task::{answer, component_ready, host, is_new_version, offline, required};
+use super::register_task::{answer, component_ready, host, is_new_version, old_version_in, required};
 use crate::error::{ApiResult, WxError};
 use crate::register_task::{TaskRoute, trial_name};
 use crate::state::{Inner, Query};
@@ -136,7 +136,7 @@ fn verify_in(inner: &Inner, component: &str, appid: &str, host: &str, body: &[u8
         _ => serde_json::Map::new(),
     };
     if !is_new_version(&map) && !is_new_version(&info) {
-        return Err(offline());
+        return Err(old_version_in(&w));
     }
     let (Some(name), Some(code), Some(phone)) = (
         required(&info, "enterprise_name"),

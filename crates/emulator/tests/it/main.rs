@@ -13,6 +13,7 @@ mod rebind;
 mod register_enterprise;
 mod register_flow;
 mod register_personal;
+mod register_scenario;
 mod register_trial;
 mod robustness;
 mod scenario;
