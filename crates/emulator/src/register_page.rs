@@ -88,10 +88,20 @@ async fn show(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Respons
     deliver_later_settle(&inner);
     let q = Query::parse(q.as_deref());
     let token = q.get("create_token").unwrap_or("").to_owned();
-    let w = inner.world.read();
-    let Some(task) = w.registration.task_by_url(&token).filter(|_| !token.is_empty()) else {
+    let mut w = inner.world.write();
+    let Some(id) = w
+        .registration
+        .task_by_url(&token)
+        .filter(|_| !token.is_empty())
+        .map(|t| t.id.clone())
+    else {
         return not_found();
     };
+    let Some(task) = w.registration.tasks.get_mut(&id) else {
+        return not_found();
+    };
+    task.viewed = true;
+    let task = &*task;
     let face = task.route != TaskRoute::Trial;
     let page = layout(
         task.route.chinese(),

@@ -20,7 +20,8 @@
 //!    未认证 accounts), authorized to the component, and pushed (task status 12; 13 for a
 //!    conversion).
 //!
-//! Timeouts push 100003 (enterprise, conversion), 1 (personal) and 3 (trial).
+//! Timeouts push 100003 (enterprise, conversion; 100002 when the page was opened but not
+//! answered), 1 (personal) and 3 (trial).
 
 use crate::error::WxError;
 use crate::ids::Ids;
@@ -107,6 +108,9 @@ pub struct RegisterTask {
     pub wxuser: String,
     /// The admin's openid (trial).
     pub openid: String,
+    /// The confirmation page was opened (a timeout then pushes 100002 for an enterprise: the
+    /// legal person saw the page but did not do the face check).
+    pub viewed: bool,
 }
 
 impl RegisterTask {
@@ -216,6 +220,7 @@ impl Registry {
             component_phone: String::new(),
             wxuser: String::new(),
             openid: String::new(),
+            viewed: false,
         };
         fill(&mut task);
         self.tasks.insert(id, task.clone());
@@ -574,10 +579,11 @@ fn authorized_push(w: &mut World, ids: &Ids, now: i64, component_appid: &str, ap
 
 /// Times a task out with its route's status and push.
 fn expire(w: &mut World, ids: &Ids, now: i64, id: &str) -> Vec<Outgoing> {
-    let Some(route) = w.registration.tasks.get(id).map(|t| t.route) else {
+    let Some((route, viewed)) = w.registration.tasks.get(id).map(|t| (t.route, t.viewed)) else {
         return Vec::new();
     };
     let push_status = match route {
+        TaskRoute::Enterprise | TaskRoute::TrialVerify if viewed => 100_002,
         TaskRoute::Enterprise | TaskRoute::TrialVerify => 100_003,
         TaskRoute::Personal => 1,
         TaskRoute::Trial => 3,

@@ -100,6 +100,32 @@ pub struct RegistrationSettings {
     /// The personal push's `info`: `enterprise_with_taskid` (observed in 2024: enterprise
     /// fields plus `taskid`) or `doc` (`wxuser`, `idname`, `component_phone`).
     pub personal_push_shape: PersonalPushShape,
+    /// The enterprise route's `status` numbering in create/query answers: `personal_table`
+    /// (0 = 生成任务, the personal API page, which WeChat staff call authoritative) or `senparc`
+    /// (shifted by one: 1 = 生成任务, no 手机验证成功), for testing a client against both readings.
+    pub enterprise_status_numbering: StatusNumbering,
+}
+
+/// How the enterprise route numbers its task statuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusNumbering {
+    /// The personal API table (0 = 生成任务).
+    #[default]
+    PersonalTable,
+    /// Senparc's list: 0–8 become 1–9, 9 becomes 10, the rest are unchanged.
+    Senparc,
+}
+
+impl StatusNumbering {
+    /// The number an answer carries for a task-table status.
+    pub fn answer(self, status: i64) -> i64 {
+        match (self, status) {
+            (Self::Senparc, 0..=8) => status + 1,
+            (Self::Senparc, 9) => 10,
+            _ => status,
+        }
+    }
 }
 
 /// The shape of the personal `notify_third_fasteregister`'s `info`.
@@ -125,6 +151,7 @@ impl Default for RegistrationSettings {
             verify_per_day: 100,
             subject_task_interval_secs: 86_400,
             personal_push_shape: PersonalPushShape::default(),
+            enterprise_status_numbering: StatusNumbering::default(),
         }
     }
 }

@@ -88,9 +88,10 @@ fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult 
             t.code = code;
             t.component_phone = phone;
         });
+    let status = w.registration.settings.enterprise_status_numbering.answer(task.status);
     Ok(answer(
         component,
-        RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::Created),
+        RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::from_code(status)),
     ))
 }
 
@@ -116,12 +117,16 @@ pub fn query(inner: &Arc<Inner>, component: &str, body: &[u8], route: TaskRoute)
     else {
         return Err(WxError::new(89250, "task not found"));
     };
+    let status = match route {
+        TaskRoute::Enterprise => w.registration.settings.enterprise_status_numbering.answer(task.status),
+        _ => task.status,
+    };
     Ok(answer(
         component,
         RegisterTaskResponse::new(
             task.id.clone(),
             task.authorize_url.clone(),
-            TaskStatus::from_code(task.status),
+            TaskStatus::from_code(status),
         ),
     ))
 }

@@ -385,3 +385,20 @@ async fn control_upserts_enterprise_and_person() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+#[tokio::test]
+async fn enterprise_push_100002_timeout_after_opening_the_page() {
+    let mut r = RegEnv::start().await;
+    let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
+    let page = r
+        .env
+        .http
+        .get(v["authorize_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    r.advance(86_400).await;
+    let push = r.push(RegistrationKind::FastRegister, 1).await;
+    assert_eq!(push.register_status(), RegisterPushStatus::TimeoutBeforeFaceCheck);
+}

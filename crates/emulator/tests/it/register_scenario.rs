@@ -201,3 +201,28 @@ async fn page_unticked_face_check_fails_the_task() {
         .unwrap();
     assert!(html.contains("人脸认证失败"), "{html}");
 }
+
+#[tokio::test]
+async fn enterprise_status_numbering_senparc_setting() {
+    let mut s = Scenario::builtin();
+    s.registration.enterprise_status_numbering = fastreg_emulator::subject::StatusNumbering::Senparc;
+    let r = start(s).await;
+    let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
+    assert_eq!(v["status"], 1, "Senparc's 生成任务: {v}");
+    let taskid = v["taskid"].as_str().unwrap();
+    r.confirm(taskid, true, true).await;
+    let q = r
+        .env
+        .post(
+            &format!(
+                "/wxa/component/fastregisterenterpriseweapp?action=query&access_token={}",
+                r.ctoken
+            ),
+            json!({"taskid": taskid}),
+        )
+        .await;
+    assert_eq!(q["status"], 3, "Senparc's 拒绝: {q}");
+    // The personal route keeps its own table.
+    let p = r.personal(PERSON_OK).await;
+    assert_eq!(p["status"], 0);
+}
