@@ -149,7 +149,9 @@ pub enum ComponentEvent {
         /// The account (`AuthorizerAppid`).
         authorizer_appid: AppId,
     },
-    /// Any other `InfoType` (`notify_third_fasteregister`, …), kept whole.
+    /// Any other `InfoType`, kept whole. The registration routes' pushes
+    /// (`notify_third_fasteregister`, `notify_third_fastregisterbetaapp`,
+    /// `notify_third_fastverifybetaapp`) arrive here; [`RegistrationPush::from_event`] reads them.
     Unknown {
         /// The `InfoType` found.
         info_type: String,

@@ -288,3 +288,16 @@ async fn setbetaweappnickname_91020_not_a_trial_and_86011_keyword() {
         86011,
     );
 }
+
+#[tokio::test]
+async fn trial_verify_45009_hundred_a_day() {
+    let mut r = RegEnv::start().await;
+    let (_, token, _) = trial(&r).await;
+    for _ in 0..20 {
+        for _ in 0..5 {
+            assert_err(&verify(&r, &token, json!({"new_version": true})).await, 86030);
+        }
+        r.advance(60).await;
+    }
+    assert_err(&verify(&r, &token, verify_body(ENT_OK_NAME, ENT_OK)).await, 45009);
+}

@@ -10,6 +10,9 @@
 //! not find a documented meaning for (91018) are left out rather than guessed; an unknown code is
 //! still described, with its number, by [`describe`].
 //!
+//! Task statuses of the registration routes, whose numbers overlap error codes, have their own
+//! lookup in [`task_status`].
+//!
 //! The codes live in one table per area of the API (one file each, each sorted by code); [`all`]
 //! merges them once into one sorted list, so [`lookup`] is a binary search. A code belongs to one
 //! table only (a test checks it): where an area reuses a code with another meaning, the English
