@@ -6,6 +6,10 @@
 //! Other crates' tests and `fastreg demo` use these constants; the happy path is
 //! [`COMPONENT_APPID`] with [`OA_ENTERPRISE`].
 
+mod registration;
+
+pub use registration::*;
+
 use crate::scenario::{
     AccountType, AdminDef, AuthorizationDef, CategoryDef, ComponentDef, ExistingName, MiniProgramDef, NameKind,
     OfficialAccountDef, PrincipalType, Rules, Scenario, Settings,
@@ -332,6 +336,9 @@ pub fn scenario() -> Scenario {
         official_accounts: accounts,
         mini_programs,
         categories: default_categories(),
+        enterprises: registration::enterprises(),
+        persons: registration::persons(),
+        registration: Default::default(),
     }
 }
 

@@ -46,6 +46,7 @@ pub fn routes() -> Router<Arc<Inner>> {
         .route("/push/verify-ticket", post(push_verify_ticket))
         .route("/push/mode", get(push_mode).post(set_push_mode))
         .route("/reset", post(reset))
+        .merge(crate::register_control::routes())
 }
 
 fn bad_request(msg: impl Into<String>) -> Response {
@@ -137,6 +138,7 @@ async fn state(State(inner): State<Arc<Inner>>) -> Response {
             j
         })
         .collect();
+    let registration = crate::register_control::state_view(&w);
     Json(json!({
         "now": now,
         "components": components,
@@ -151,6 +153,10 @@ async fn state(State(inner): State<Arc<Inner>>) -> Response {
         "pushes": w.pushes,
         "push_mode": *inner.push_mode.lock(),
         "faults": inner.faults.list(),
+        "enterprises": registration["enterprises"],
+        "persons": registration["persons"],
+        "register_tasks": registration["register_tasks"],
+        "trials": registration["trials"],
     }))
     .into_response()
 }

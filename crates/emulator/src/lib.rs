@@ -32,8 +32,12 @@ mod faults;
 mod ids;
 mod pages;
 mod push;
+mod register_control;
+mod register_page;
+mod register_task;
 pub mod scenario;
 mod state;
+pub mod subject;
 mod tokens;
 mod world;
 
@@ -69,6 +73,7 @@ impl Emulator {
         Router::new()
             .merge(api::routes(Arc::clone(&self.inner)))
             .merge(pages::routes())
+            .merge(register_page::routes())
             .nest("/__emulator", control::routes())
             .with_state(Arc::clone(&self.inner))
     }

@@ -39,6 +39,12 @@ pub struct Scenario {
     /// The category catalog, as a flat list (a node with `father = 0` is first level). Empty
     /// means the default catalog of [`crate::builtin::default_categories`].
     pub categories: Vec<CategoryDef>,
+    /// Enterprises the registration routes know (by credit code).
+    pub enterprises: Vec<crate::subject::EnterpriseDef>,
+    /// WeChat users the registration routes know.
+    pub persons: Vec<crate::subject::PersonDef>,
+    /// The registration routes' settings.
+    pub registration: crate::subject::RegistrationSettings,
 }
 
 /// Limits, lifetimes and switches. Durations are seconds of virtual time.

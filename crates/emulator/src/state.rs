@@ -295,6 +295,10 @@ impl Inner {
             }
         }
         let mut next = i64::MAX;
+        out.extend(crate::register_task::expire_due(&mut w, &self.ids, now));
+        for task in w.registration.tasks.values().filter(|t| t.is_open()) {
+            next = next.min(task.expires_at);
+        }
         for account in w.accounts.values_mut() {
             if let Some(due) = account.realname_due_at {
                 if now >= due {

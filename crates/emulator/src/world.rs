@@ -367,6 +367,8 @@ pub struct World {
     pub next_audit_id: u64,
     /// The most recent pushes.
     pub pushes: VecDeque<PushRecord>,
+    /// Enterprises, persons, tasks and trials of the registration routes.
+    pub registration: crate::register_task::Registry,
 }
 
 impl World {
@@ -389,6 +391,7 @@ impl World {
             counters: HashMap::new(),
             next_audit_id: 401_000_001,
             pushes: VecDeque::new(),
+            registration: crate::register_task::Registry::from_scenario(s),
         };
         for c in &s.components {
             w.upsert_component(c.clone(), now, ids);

@@ -14,6 +14,10 @@
 //! `InfoType` or `Event` we do not model is kept whole as `Unknown` with its raw XML, so nothing
 //! pushed is lost. What is required and missing is an [`EventError`] naming the element.
 
+mod registration;
+
+pub use registration::{RegistrationInfo, RegistrationKind, RegistrationPush};
+
 use crate::id::{AppId, AuthorizationCode, IdError, Secret};
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -145,7 +149,9 @@ pub enum ComponentEvent {
         /// The account (`AuthorizerAppid`).
         authorizer_appid: AppId,
     },
-    /// Any other `InfoType` (`notify_third_fasteregister`, …), kept whole.
+    /// Any other `InfoType`, kept whole. The registration routes' pushes
+    /// (`notify_third_fasteregister`, `notify_third_fastregisterbetaapp`,
+    /// `notify_third_fastverifybetaapp`) arrive here; [`RegistrationPush::from_event`] reads them.
     Unknown {
         /// The `InfoType` found.
         info_type: String,

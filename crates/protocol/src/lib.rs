@@ -13,9 +13,12 @@
 //!   into a typed response or an [`ApiError`].
 //! - [`component`], [`registration`], [`account`], [`category`], [`admin`], [`media`]: one
 //!   module per area of the spec, one type pair per endpoint.
+//!   [`registration`] also holds the other routes to a new Mini Program (enterprise, personal,
+//!   trial; `registration-routes.md`) with their task statuses as enums.
 //! - [`catalog`]: every error code with its Chinese and English meaning, class and remedy.
 //! - [`crypto`]: WXBizMsgCrypt (signature, AES-256-CBC, the push envelope).
-//! - [`event`]: the decrypted push XML (verify ticket, authorization changes, audits).
+//! - [`event`]: the decrypted push XML (verify ticket, authorization changes, audits, and the
+//!   registration routes' pushes, [`event::RegistrationPush`]).
 //! - [`page`]: URL builders for the mp.weixin.qq.com pages (fastregisterauth, …).
 //! - [`rules`]: input rules (crop box, image type and size, nickname and signature length).
 
@@ -48,6 +51,11 @@ pub const ENDPOINTS: &[endpoint::EndpointInfo] = &[
     endpoint::info::<component::GetAuthorizerInfo>(),
     endpoint::info::<component::GetAuthorizerList>(),
     endpoint::info::<registration::FastRegister>(),
+    endpoint::info::<registration::EnterpriseCreate>(),
+    endpoint::info::<registration::PersonalCreate>(),
+    endpoint::info::<registration::BetaCreate>(),
+    endpoint::info::<registration::VerifyBeta>(),
+    endpoint::info::<registration::SetBetaNickname>(),
     endpoint::info::<account::AccountBasicInfo>(),
     endpoint::info::<account::CheckNickname>(),
     endpoint::info::<account::SetNickname>(),

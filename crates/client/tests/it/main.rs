@@ -6,5 +6,6 @@ mod endpoints;
 mod flight;
 mod harness;
 mod lessons;
+mod registration_routes;
 mod retry;
 mod scripted;

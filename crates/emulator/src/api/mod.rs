@@ -7,6 +7,11 @@ mod category;
 mod component;
 mod media;
 mod names;
+mod register_enterprise;
+mod register_legacy;
+mod register_personal;
+mod register_task;
+mod register_trial;
 mod registration;
 
 use crate::calls::endpoint_index;
@@ -37,6 +42,15 @@ pub fn routes(inner: Arc<Inner>) -> Router<Arc<Inner>> {
         .route(comp::GetAuthorizerInfo::PATH, post(component::authorizer_info))
         .route(comp::GetAuthorizerList::PATH, post(component::authorizer_list))
         .route(reg::FastRegister::PATH, post(registration::fastregister))
+        .route(reg::EnterpriseCreate::PATH, post(register_enterprise::enterprise))
+        .route(reg::PersonalCreate::PATH, post(register_personal::personal))
+        .route(reg::BetaCreate::PATH, post(register_trial::create))
+        .route(reg::VerifyBeta::PATH, post(register_trial::verify))
+        .route(reg::SetBetaNickname::PATH, post(register_trial::set_nickname))
+        .route(
+            reg::legacy::FASTREGISTERWEAPP_PATH,
+            post(register_legacy::fastregisterweapp),
+        )
         .route(
             acc::AccountBasicInfo::PATH,
             get(account::basic_info).post(account::basic_info),

@@ -10,6 +10,9 @@
 //! not find a documented meaning for (91018) are left out rather than guessed; an unknown code is
 //! still described, with its number, by [`describe`].
 //!
+//! Task statuses of the registration routes, whose numbers overlap error codes, have their own
+//! lookup in [`task_status`].
+//!
 //! The codes live in one table per area of the API (one file each, each sorted by code); [`all`]
 //! merges them once into one sorted list, so [`lookup`] is a binary search. A code belongs to one
 //! table only (a test checks it): where an area reuses a code with another meaning, the English
@@ -77,9 +80,11 @@ const fn entry(
 }
 
 mod fast_register;
+mod registration_routes;
+pub mod task_status;
 
 /// Every area's table. Add a new area's file here.
-static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES];
+static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES, registration_routes::ENTRIES];
 
 /// Every known code, sorted by code.
 pub fn all() -> &'static [ErrorEntry] {
