@@ -59,6 +59,7 @@ mod client;
 pub mod clock;
 mod config;
 mod error;
+mod lifecycle;
 pub mod store;
 mod token;
 

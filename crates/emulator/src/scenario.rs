@@ -39,6 +39,8 @@ pub struct Scenario {
     /// The category catalog, as a flat list (a node with `father = 0` is first level). Empty
     /// means the default catalog of [`crate::builtin::default_categories`].
     pub categories: Vec<CategoryDef>,
+    /// Templates, code, audit, release, domains, privacy, testers (`[lifecycle]`).
+    pub lifecycle: crate::lifecycle::LifecycleScenario,
 }
 
 /// Limits, lifetimes and switches. Durations are seconds of virtual time.
@@ -525,6 +527,14 @@ impl Scenario {
                 return Err(ScenarioError::Invalid(format!(
                     "{appid} is authorized to {}, which is not among the components",
                     auth.component_appid
+                )));
+            }
+        }
+        for c in &self.lifecycle.components {
+            if !component_ids.contains(c.component_appid.as_str()) {
+                return Err(ScenarioError::Invalid(format!(
+                    "[[lifecycle.components]] names {}, which is not among the components",
+                    c.component_appid
                 )));
             }
         }

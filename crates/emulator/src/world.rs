@@ -235,6 +235,15 @@ pub enum AuditSubject {
         /// Second-level id.
         second: u64,
     },
+    /// A code version (submit_audit); decided by `lifecycle_state::decide`.
+    Code {
+        /// The same id, under the name the code APIs use.
+        auditid: u64,
+        /// 0 approved, 1 rejected, 2 auditing, 3 withdrawn, 4 delayed.
+        status: u64,
+        /// The audited version.
+        user_version: String,
+    },
 }
 
 /// A nickname or category audit.
@@ -363,6 +372,8 @@ pub struct World {
     pub next_audit_id: u64,
     /// The most recent pushes.
     pub pushes: VecDeque<PushRecord>,
+    /// Templates, code versions, domains, privacy, testers (`lifecycle_state.rs`).
+    pub lifecycle: crate::lifecycle_state::LifecycleWorld,
 }
 
 impl World {
@@ -385,6 +396,7 @@ impl World {
             counters: HashMap::new(),
             next_audit_id: 401_000_001,
             pushes: VecDeque::new(),
+            lifecycle: crate::lifecycle_state::LifecycleWorld::from_scenario(&s.lifecycle, now),
         };
         for c in &s.components {
             w.upsert_component(c.clone(), now, ids);

@@ -14,6 +14,10 @@
 //! `InfoType` or `Event` we do not model is kept whole as `Unknown` with its raw XML, so nothing
 //! pushed is lost. What is required and missing is an [`EventError`] naming the element.
 
+mod code_audit;
+
+pub use code_audit::{CodeAuditEvent, parse_code_audit_event};
+
 use crate::id::{AppId, AuthorizationCode, IdError, Secret};
 use quick_xml::Reader;
 use quick_xml::events::Event;

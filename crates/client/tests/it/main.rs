@@ -5,5 +5,6 @@ mod done_means;
 mod endpoints;
 mod harness;
 mod lessons;
+mod lifecycle;
 mod retry;
 mod scripted;

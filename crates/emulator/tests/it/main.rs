@@ -8,6 +8,7 @@ mod component;
 mod control;
 mod fastregister;
 mod interop;
+mod lifecycle;
 mod pages;
 mod rebind;
 mod robustness;

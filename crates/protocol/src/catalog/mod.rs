@@ -77,9 +77,10 @@ const fn entry(
 }
 
 mod fast_register;
+mod lifecycle;
 
 /// Every area's table. Add a new area's file here.
-static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES];
+static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES, lifecycle::ENTRIES];
 
 /// Every known code, sorted by code.
 pub fn all() -> &'static [ErrorEntry] {
@@ -118,7 +119,12 @@ mod tests {
 
     fn assert_sorted_without_duplicates(entries: &[ErrorEntry]) {
         for pair in entries.windows(2) {
-            assert!(pair[0].code < pair[1].code, "{} must come before {}", pair[0].code, pair[1].code);
+            assert!(
+                pair[0].code < pair[1].code,
+                "{} must come before {}",
+                pair[0].code,
+                pair[1].code
+            );
         }
     }
 
