@@ -21,22 +21,22 @@ use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The code-audit pushes received: (path, event).
+type Seen = Arc<Mutex<Vec<(String, CodeAuditEvent)>>>;
+
 /// Receives the component's message-URL pushes and keeps the code-audit ones, decrypted and
 /// typed, with the path they reached.
 struct Pushes {
     url: String,
-    got: Arc<Mutex<Vec<(String, CodeAuditEvent)>>>,
+    got: Seen,
 }
 
 impl Pushes {
     async fn start() -> Pushes {
-        let got: Arc<Mutex<Vec<(String, CodeAuditEvent)>>> = Arc::default();
+        let got: Seen = Arc::default();
         let app = axum::Router::new()
             .fallback(
-                |State(got): State<Arc<Mutex<Vec<(String, CodeAuditEvent)>>>>,
-                 uri: axum::http::Uri,
-                 RawQuery(q): RawQuery,
-                 body: Bytes| async move {
+                |State(got): State<Seen>, uri: axum::http::Uri, RawQuery(q): RawQuery, body: Bytes| async move {
                     let url = reqwest::Url::parse(&format!("http://x/?{}", q.unwrap_or_default())).unwrap();
                     let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
                     let crypt = MsgCrypt::new(

@@ -3,12 +3,12 @@
 
 mod gray;
 mod gray_plan;
-mod release;
+mod publish;
 mod revert;
 mod revert_gray;
 
 pub use gray::*;
 pub use gray_plan::*;
-pub use release::*;
+pub use publish::*;
 pub use revert::*;
 pub use revert_gray::*;
