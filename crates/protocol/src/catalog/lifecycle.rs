@@ -476,7 +476,7 @@ pub(super) static ENTRIES: &[ErrorEntry] = &[
         "notice_method 必填字段字段缺失",
         "notice_method is missing",
         "填写 notice_method（如 弹窗、公告）。",
-        "Fill notice_method (for example 弹窗 or 公告).",
+        "Fill notice_method (for example a pop-up or a notice).",
     ),
     entry(
         86071,
@@ -490,9 +490,9 @@ pub(super) static ENTRIES: &[ErrorEntry] = &[
         86072,
         Permanent,
         "store_expire_timestamp 参数无效",
-        "invalid store_expire_timestamp: a number followed by 天",
+        "invalid store_expire_timestamp: a number of days followed by the Chinese character for day",
         "按“数字+天”填写存储期限，如 30天。",
-        "Write the retention as a number followed by 天, e.g. 30天.",
+        "Write the retention as a number of days followed by the Chinese character for day.",
     ),
     entry(
         86073,
