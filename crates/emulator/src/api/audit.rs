@@ -15,7 +15,7 @@
 //!   left (89405); it then decides itself `code_audit_speedup_secs` after;
 //! - queryquota: the component's quota, the same whichever of its Mini Programs asks.
 
-use super::code::{answer, parse_body};
+use super::code::{answer, parse_body, require_get, require_post};
 use super::media::lookup;
 use crate::error::{ApiResult, WxError};
 use crate::lifecycle_state::{CodeAudit, Version, spent, used_this_month};
@@ -37,12 +37,12 @@ use std::sync::Arc;
 /// The audit routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(SubmitAudit::PATH, post(submit))
-        .route(GetAuditStatus::PATH, post(status))
-        .route(GetLatestAuditStatus::PATH, get(latest))
-        .route(UndoCodeAudit::PATH, get(undo))
-        .route(SpeedupAudit::PATH, post(speedup))
-        .route(QueryQuota::PATH, get(quota))
+        .route(SubmitAudit::PATH, post(submit).get(require_post))
+        .route(GetAuditStatus::PATH, post(status).get(require_post))
+        .route(GetLatestAuditStatus::PATH, get(latest).post(require_get))
+        .route(UndoCodeAudit::PATH, get(undo).post(require_get))
+        .route(SpeedupAudit::PATH, post(speedup).get(require_post))
+        .route(QueryQuota::PATH, get(quota).post(require_get))
 }
 
 async fn submit(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {

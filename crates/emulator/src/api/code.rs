@@ -15,6 +15,9 @@
 //!   else 40005 / 40006; the `mediaid` lives `media_ttl_secs` (3 days);
 //! - getversioninfo: the body must be `{}` (empty: 44002);
 //! - change_visitstatus: `open` or `close` (85022), not the current status (85021).
+//!
+//! Every lifecycle path answers the wrong HTTP method as WeChat does, with JSON: 43001 (require
+//! GET) or 43002 (require POST).
 
 use super::json_object;
 use crate::error::{ApiResult, Outcome, Reply, WxError};
@@ -44,17 +47,29 @@ use std::sync::Arc;
 /// The code routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(Commit::PATH, post(commit))
-        .route(GetPage::PATH, get(page))
-        .route(GetQrCode::PATH, get(qrcode))
-        .route(GetCodePrivacyInfo::PATH, get(privacy_info))
-        .route(GetAuditCategories::PATH, get(categories))
+        .route(Commit::PATH, post(commit).get(require_post))
+        .route(GetPage::PATH, get(page).post(require_get))
+        .route(GetQrCode::PATH, get(qrcode).post(require_get))
+        .route(GetCodePrivacyInfo::PATH, get(privacy_info).post(require_get))
+        .route(GetAuditCategories::PATH, get(categories).post(require_get))
         .route(
             UploadAuditMedia::PATH,
-            post(upload_media).layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
+            post(upload_media)
+                .get(require_post)
+                .layer(DefaultBodyLimit::max(16 * 1024 * 1024)),
         )
-        .route(GetVersionInfo::PATH, post(version_info))
-        .route(ChangeVisitStatus::PATH, post(visit_status))
+        .route(GetVersionInfo::PATH, post(version_info).get(require_post))
+        .route(ChangeVisitStatus::PATH, post(visit_status).get(require_post))
+}
+
+/// A GET endpoint called with POST: WeChat's 43001, as JSON.
+pub async fn require_get() -> WxError {
+    WxError::new(43001, "require GET method")
+}
+
+/// A POST endpoint called with GET: WeChat's 43002.
+pub async fn require_post() -> WxError {
+    WxError::new(43002, "require POST method")
 }
 
 /// A success answer built from a protocol response type.

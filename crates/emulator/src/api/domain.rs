@@ -17,7 +17,7 @@
 //!   the component's registered domains (`;`-separated, any scheme dropped); testing and
 //!   published configurations are one list here.
 
-use super::code::{answer, non_empty, parse_body};
+use super::code::{answer, non_empty, parse_body, require_post};
 use crate::error::{ApiResult, WxError};
 use crate::lifecycle_state::bare_host;
 use crate::state::{Inner, Query};
@@ -37,12 +37,12 @@ use std::sync::Arc;
 /// The domain routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(ModifyDomain::PATH, post(modify))
-        .route(ModifyDomainDirectly::PATH, post(modify_directly))
-        .route(GetEffectiveDomain::PATH, post(effective))
-        .route(SetWebviewDomain::PATH, post(webview))
-        .route(ModifyWxaServerDomain::PATH, post(component_server))
-        .route(ModifyWxaJumpDomain::PATH, post(component_jump))
+        .route(ModifyDomain::PATH, post(modify).get(require_post))
+        .route(ModifyDomainDirectly::PATH, post(modify_directly).get(require_post))
+        .route(GetEffectiveDomain::PATH, post(effective).get(require_post))
+        .route(SetWebviewDomain::PATH, post(webview).get(require_post))
+        .route(ModifyWxaServerDomain::PATH, post(component_server).get(require_post))
+        .route(ModifyWxaJumpDomain::PATH, post(component_jump).get(require_post))
 }
 
 fn scheme_of(list: &str) -> &'static str {

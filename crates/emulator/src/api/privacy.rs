@@ -10,7 +10,7 @@
 //!   the last commit's scan found (`privacy_list`), each setting with WeChat's label;
 //! - uploadprivacyextfile: a `file` part of UTF-8 text (40006 otherwise), ≤ 100 KB (40126).
 
-use super::code::{answer, detected_privacy_keys, parse_body};
+use super::code::{answer, detected_privacy_keys, parse_body, require_post};
 use crate::error::{ApiResult, WxError};
 use crate::lifecycle_state::Guide;
 use crate::state::{Inner, Query};
@@ -31,9 +31,9 @@ use std::sync::Arc;
 /// The privacy routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(SetPrivacySetting::PATH, post(set))
-        .route(GetPrivacySetting::PATH, post(get))
-        .route(UploadPrivacyExtFile::PATH, post(upload_ext_file))
+        .route(SetPrivacySetting::PATH, post(set).get(require_post))
+        .route(GetPrivacySetting::PATH, post(get).get(require_post))
+        .route(UploadPrivacyExtFile::PATH, post(upload_ext_file).get(require_post))
 }
 
 /// WeChat's display name of a privacy key (spec §5.4); the key itself when unknown.

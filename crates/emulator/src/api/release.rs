@@ -15,7 +15,7 @@
 //!   gray plan runs (87011), not from a version that went live by a rollback (87012), to
 //!   `app_version` or the previous version, which must be in the history (87012).
 
-use super::code::{answer, non_empty, parse_body};
+use super::code::{answer, non_empty, parse_body, require_get, require_post};
 use crate::error::{ApiResult, WxError};
 use crate::lifecycle_state::{GrayPlan, ProgramState};
 use crate::state::{Inner, Query, deliver_later};
@@ -36,11 +36,11 @@ use std::sync::Arc;
 /// The release routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(Release::PATH, post(release))
-        .route(GrayRelease::PATH, post(gray))
-        .route(GetGrayReleasePlan::PATH, get(gray_plan))
-        .route(RevertGrayRelease::PATH, get(revert_gray))
-        .route(RevertCodeRelease::PATH, get(revert))
+        .route(Release::PATH, post(release).get(require_post))
+        .route(GrayRelease::PATH, post(gray).get(require_post))
+        .route(GetGrayReleasePlan::PATH, get(gray_plan).post(require_get))
+        .route(RevertGrayRelease::PATH, get(revert_gray).post(require_get))
+        .route(RevertCodeRelease::PATH, get(revert).post(require_get))
 }
 
 /// Whether the latest audit can be released: Ok, or the code release answers.

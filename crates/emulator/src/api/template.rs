@@ -6,7 +6,7 @@
 //! - gettemplatelist: `template_type` 0 or 1 filters, absent lists all;
 //! - deletetemplate: an unknown id is 85064.
 
-use super::code::{answer, parse_body};
+use super::code::{answer, parse_body, require_get, require_post};
 use crate::error::{ApiResult, WxError};
 use crate::state::{Inner, Query};
 use axum::Router;
@@ -23,10 +23,10 @@ use std::sync::Arc;
 /// The template routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(GetTemplateDraftList::PATH, get(draft_list))
-        .route(AddToTemplate::PATH, post(add))
-        .route(GetTemplateList::PATH, get(list))
-        .route(DeleteTemplate::PATH, post(delete))
+        .route(GetTemplateDraftList::PATH, get(draft_list).post(require_get))
+        .route(AddToTemplate::PATH, post(add).get(require_post))
+        .route(GetTemplateList::PATH, get(list).post(require_get))
+        .route(DeleteTemplate::PATH, post(delete).get(require_post))
 }
 
 async fn draft_list(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> ApiResult {

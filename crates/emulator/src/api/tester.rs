@@ -7,7 +7,7 @@
 //! - memberauth: `action` get_experiencer (47001 otherwise), the testers' `userstr`s;
 //! - changewxasearchstatus: `status` 0 or 1 (85084); getwxasearchstatus reads it.
 
-use super::code::{answer, parse_body};
+use super::code::{answer, parse_body, require_get, require_post};
 use crate::error::{ApiResult, WxError};
 use crate::lifecycle_state::Tester;
 use crate::state::{Inner, Query};
@@ -26,11 +26,11 @@ use std::sync::Arc;
 /// The tester and search routes.
 pub fn routes() -> Router<Arc<Inner>> {
     Router::new()
-        .route(BindTester::PATH, post(bind))
-        .route(UnbindTester::PATH, post(unbind))
-        .route(MemberAuth::PATH, post(members))
-        .route(ChangeWxaSearchStatus::PATH, post(change_search))
-        .route(GetWxaSearchStatus::PATH, get(search))
+        .route(BindTester::PATH, post(bind).get(require_post))
+        .route(UnbindTester::PATH, post(unbind).get(require_post))
+        .route(MemberAuth::PATH, post(members).get(require_post))
+        .route(ChangeWxaSearchStatus::PATH, post(change_search).get(require_post))
+        .route(GetWxaSearchStatus::PATH, get(search).post(require_get))
 }
 
 fn wechat_id_shaped(id: &str) -> bool {
