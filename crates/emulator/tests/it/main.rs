@@ -8,6 +8,7 @@ mod component;
 mod control;
 mod fastregister;
 mod interop;
+mod interop_lifecycle;
 mod lifecycle;
 mod pages;
 mod rebind;
