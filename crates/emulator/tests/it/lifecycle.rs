@@ -834,3 +834,132 @@ async fn speedup_needs_an_open_audit_89402_once_89404() {
         0
     );
 }
+
+/// A multipart upload to a lifecycle path; the whole answer.
+async fn upload(env: &Env, path: &str, token: &str, field: &str, bytes: Vec<u8>) -> Value {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name("f.bin");
+    env.http
+        .post(format!("{}{path}?access_token={token}", env.base))
+        .multipart(reqwest::multipart::Form::new().part(field.to_owned(), part))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn preview_media_and_the_privacy_file_are_checked_85092_40005_40126_86073() {
+    let env = Env::start().await;
+    let mp = committed(&env).await;
+    let pic = upload(&env, "/wxa/uploadmedia", &mp.token, "media", png(2048)).await;
+    let mediaid = pic["mediaid"].as_str().unwrap_or_else(|| panic!("{pic}")).to_owned();
+    assert_eq!(pic["type"], "image");
+    assert_err(
+        &upload(&env, "/wxa/uploadmedia", &mp.token, "media", b"plain text".to_vec()).await,
+        40005,
+    );
+    let bad = env
+        .call(
+            "/wxa/submit_audit",
+            &mp.token,
+            json!({"preview_info": {"pic_id_list": ["nosuchmedia0001"]}}),
+        )
+        .await;
+    assert_err(&bad, 85092);
+    let ok = env
+        .call(
+            "/wxa/submit_audit",
+            &mp.token,
+            json!({"preview_info": {"pic_id_list": [mediaid]}}),
+        )
+        .await;
+    assert!(ok["auditid"].is_u64(), "{ok}");
+
+    let big = upload(
+        &env,
+        "/cgi-bin/component/uploadprivacyextfile",
+        &mp.token,
+        "file",
+        vec![b'a'; 100 * 1024 + 1],
+    )
+    .await;
+    assert_err(&big, 40126);
+    let file = upload(
+        &env,
+        "/cgi-bin/component/uploadprivacyextfile",
+        &mp.token,
+        "file",
+        "隐私指引".as_bytes().to_vec(),
+    )
+    .await;
+    let file_id = file["ext_file_media_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{file}"))
+        .to_owned();
+    let owner = |id: &str| json!({"contact_email": "a@example.com", "notice_method": "弹窗", "ext_file_media_id": id});
+    let v = env
+        .call(
+            "/cgi-bin/component/setprivacysetting",
+            &mp.token,
+            json!({"owner_setting": owner("unknownfile00001")}),
+        )
+        .await;
+    assert_err(&v, 86073);
+    let v = env
+        .call(
+            "/cgi-bin/component/setprivacysetting",
+            &mp.token,
+            json!({"owner_setting": owner(&file_id)}),
+        )
+        .await;
+    assert_eq!(v["errcode"], 0, "{v}");
+    let got = env
+        .call(
+            "/cgi-bin/component/getprivacysetting",
+            &mp.token,
+            json!({"privacy_ver": 2}),
+        )
+        .await;
+    assert_eq!(got["owner_setting"]["ext_file_media_id"], file_id.as_str(), "{got}");
+    assert_eq!(got["code_exist"], 1);
+    assert_eq!(got["privacy_list"], json!(["UserInfo"]));
+}
+
+#[tokio::test]
+async fn direct_domains_need_their_scheme_86100_and_become_the_effective_ones() {
+    let env = Env::start().await;
+    let mp = env.new_mini_program(OA_ENTERPRISE).await;
+    let v = env
+        .call(
+            "/wxa/modify_domain_directly",
+            &mp.token,
+            json!({"action": "add", "requestdomain": ["ftp://own.example.org"]}),
+        )
+        .await;
+    assert_err(&v, 86100);
+    let v = env
+        .call(
+            "/wxa/modify_domain_directly",
+            &mp.token,
+            json!({"action": "add", "requestdomain": ["https://own.example.org"]}),
+        )
+        .await;
+    assert_eq!(v["errcode"], 0, "not registered on the component, but direct: {v}");
+    assert_err(
+        &env.post_raw(&format!("/wxa/get_effective_domain?access_token={}", mp.token), "")
+            .await,
+        44002,
+    );
+    let e = env.call("/wxa/get_effective_domain", &mp.token, json!({})).await;
+    assert_eq!(
+        e["effective_domain"]["requestdomain"],
+        json!(["https://own.example.org"]),
+        "{e}"
+    );
+    assert_eq!(
+        e["third_domain"]["requestdomain"],
+        json!([format!("https://{COMPONENT_SERVER_DOMAIN}")])
+    );
+}
