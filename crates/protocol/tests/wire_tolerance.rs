@@ -89,6 +89,12 @@ fn endpoint_table_is_consistent() {
     paths.sort();
     paths.dedup();
     assert_eq!(paths.len(), ENDPOINTS.len(), "two endpoints share a path");
+    // A repeated commit restarts the scan, a repeated submit_audit spends quota or reads 85009,
+    // a repeated release reads 85052: none may be resent blindly.
+    for name in ["commit", "submit_audit", "release", "addtotemplate", "undocodeaudit"] {
+        let e = ENDPOINTS.iter().find(|e| e.name == name).unwrap();
+        assert_eq!(e.retry, RetrySafety::NotIdempotent, "{name}");
+    }
     let fastregister = ENDPOINTS.iter().find(|e| e.name == "fastregister").unwrap();
     assert_eq!(fastregister.retry, RetrySafety::NotIdempotent);
     assert_eq!(fastregister.token, TokenKind::Authorizer);
