@@ -581,6 +581,12 @@ impl Inner {
             .await
             .map_err(|e| Failure::Transport(Error::transport(call.name, e)))?;
         let status = response.status();
+        // get_qrcode answers an image on success and JSON on error: an image body is the answer.
+        let image = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("image/"));
         let body = response
             .bytes()
             .await
@@ -602,6 +608,9 @@ impl Inner {
         };
         if !status.is_success() {
             return Err(decode_error(format!("HTTP {status}")));
+        }
+        if image {
+            return Ok(body);
         }
         let probe: Probe = serde_json::from_slice(&body).map_err(|e| decode_error(e.to_string()))?;
         let code = match &probe.errcode {

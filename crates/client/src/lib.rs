@@ -13,6 +13,9 @@
 //! Where to start reading:
 //! - [`Client`] and its methods (module `api`): one per endpoint, with a table of what each is
 //!   safe to retry; [`Client::call`] for any typed endpoint, [`Client::call_raw`] for the rest.
+//!   The Mini Program lifecycle (templates, commit, audit, release, domains, privacy, testers)
+//!   has its methods and retry table in module `lifecycle`; [`Client::trial_qr_code`] returns
+//!   the JPEG bytes.
 //! - [`TokenStore`] and [`MemoryStore`]: where the verify ticket and the tokens live, with
 //!   compare-and-delete and leases for several processes sharing one store.
 //! - The `token` module's doc: how a token is obtained once (single-flight, then lease).
@@ -60,6 +63,7 @@ pub mod clock;
 mod config;
 mod error;
 mod registration;
+mod lifecycle;
 pub mod store;
 mod token;
 

@@ -10,6 +10,7 @@ mod registration;
 
 pub use registration::*;
 
+use crate::lifecycle::{ComponentLifecycleDef, DraftDef, LifecycleScenario, LifecycleSettings};
 use crate::scenario::{
     AccountType, AdminDef, AuthorizationDef, CategoryDef, ComponentDef, ExistingName, MiniProgramDef, NameKind,
     OfficialAccountDef, PrincipalType, Rules, Scenario, Settings,
@@ -339,6 +340,7 @@ pub fn scenario() -> Scenario {
         enterprises: registration::enterprises(),
         persons: registration::persons(),
         registration: Default::default(),
+        lifecycle: lifecycle(),
     }
 }
 
@@ -549,4 +551,43 @@ pub fn default_categories() -> Vec<CategoryDef> {
         ],
     );
     out
+}
+
+/// The server domain [`COMPONENT_APPID`] has registered (modify_domain accepts it and its
+/// subdomains, with https://, wss://, …).
+pub const COMPONENT_SERVER_DOMAIN: &str = "api.shop.example.com";
+/// The business (web-view) domain [`COMPONENT_APPID`] has registered.
+pub const COMPONENT_WEBVIEW_DOMAIN: &str = "h5.shop.example.com";
+/// The 开发小程序 bound to [`COMPONENT_APPID`], whose upload is in its draft box.
+pub const DEV_MINI_PROGRAM: &str = "wx7d00000000000d01";
+/// The pages of the built-in draft and template.
+pub const TEMPLATE_PAGES: [&str; 3] = ["pages/index/index", "pages/goods/detail", "pages/cart/cart"];
+/// The built-in template's id (the whole path runs from the first start: commit it).
+pub const TEMPLATE_ID: u64 = 1;
+/// The built-in draft's id (addtotemplate it to get template 2).
+pub const DRAFT_ID: u64 = 1;
+
+fn upload(user_version: &str, user_desc: &str) -> DraftDef {
+    DraftDef {
+        user_version: user_version.to_owned(),
+        user_desc: user_desc.to_owned(),
+        pages: TEMPLATE_PAGES.iter().map(|p| (*p).to_owned()).collect(),
+        source_miniprogram_appid: DEV_MINI_PROGRAM.to_owned(),
+        source_miniprogram: "示例商城模板开发版".to_owned(),
+        developer: "开发者小王".to_owned(),
+    }
+}
+
+/// The lifecycle: [`COMPONENT_APPID`] with registered domains, a draft and a template.
+pub fn lifecycle() -> LifecycleScenario {
+    LifecycleScenario {
+        settings: LifecycleSettings::default(),
+        components: vec![ComponentLifecycleDef {
+            component_appid: COMPONENT_APPID.to_owned(),
+            server_domains: vec![COMPONENT_SERVER_DOMAIN.to_owned()],
+            webview_domains: vec![COMPONENT_WEBVIEW_DOMAIN.to_owned()],
+            drafts: vec![upload("1.0.1", "商城模板：修复购物车")],
+            templates: vec![upload("1.0.0", "商城模板首版")],
+        }],
+    }
 }

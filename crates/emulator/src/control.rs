@@ -47,6 +47,7 @@ pub fn routes() -> Router<Arc<Inner>> {
         .route("/push/mode", get(push_mode).post(set_push_mode))
         .route("/reset", post(reset))
         .merge(crate::register_control::routes())
+        .merge(crate::control_lifecycle::routes())
 }
 
 fn bad_request(msg: impl Into<String>) -> Response {
@@ -157,6 +158,7 @@ async fn state(State(inner): State<Arc<Inner>>) -> Response {
         "persons": registration["persons"],
         "register_tasks": registration["register_tasks"],
         "trials": registration["trials"],
+        "lifecycle": w.lifecycle,
     }))
     .into_response()
 }
@@ -216,6 +218,12 @@ struct ComponentUpsert {
     event_url: Option<String>,
     #[serde(default)]
     message_url: Option<String>,
+    /// The component's registered server domains (lifecycle; no scheme needed).
+    #[serde(default)]
+    server_domains: Option<Vec<String>>,
+    /// The component's registered business domains.
+    #[serde(default)]
+    webview_domains: Option<Vec<String>>,
 }
 
 /// `POST /__emulator/components` — adds a component or changes the given fields of one.
@@ -261,6 +269,11 @@ async fn upsert_component(State(inner): State<Arc<Inner>>, body: Bytes) -> Respo
     {
         let mut w = inner.world.write();
         w.upsert_component(def.clone(), now, &inner.ids);
+        w.lifecycle.register_domains(
+            &def.appid,
+            req.server_domains.as_deref(),
+            req.webview_domains.as_deref(),
+        );
         if event_url_changed && let Some(c) = w.components.get_mut(&def.appid) {
             // A platform that just set its event URL gets a ticket at once, not in 10 minutes.
             c.next_ticket_push_at = now;
@@ -520,6 +533,12 @@ struct AuditDecision {
     approve: bool,
     #[serde(default)]
     reason: Option<String>,
+    /// Code audits: push `weapp_audit_delay` now and decide later.
+    #[serde(default)]
+    delay: bool,
+    /// Code audits: the rejection's screenshots (`|`-separated media ids).
+    #[serde(default)]
+    screenshot: Option<String>,
 }
 
 /// `POST /__emulator/audits/{audit_id} {"approve", "reason"}` — decides an audit now and pushes
@@ -532,10 +551,31 @@ async fn decide_audit(State(inner): State<Arc<Inner>>, Path(audit_id): Path<Stri
         Ok(r) => r,
         Err(e) => return bad_request(e),
     };
-    let reason = req.reason.unwrap_or_else(|| "不符合命名规范（模拟器驳回）".to_owned());
+    let now = inner.now();
     let result = {
         let mut w = inner.world.write();
-        inner.decide_audit(&mut w, audit_id, req.approve, &reason)
+        let code = matches!(
+            w.audits.get(&audit_id).map(|a| &a.subject),
+            Some(crate::world::AuditSubject::Code { .. })
+        );
+        let default_reason = if code {
+            "小程序内容不符合规范（模拟器驳回）"
+        } else {
+            "不符合命名规范（模拟器驳回）"
+        };
+        let reason = req.reason.clone().unwrap_or_else(|| default_reason.to_owned());
+        if req.delay {
+            let reason = req
+                .reason
+                .clone()
+                .unwrap_or_else(|| "审核排队中，结果将延后通知（模拟器）".to_owned());
+            crate::lifecycle_state::delay(&mut w, audit_id, &reason, now, &inner.ids)
+        } else if code {
+            let screenshot = req.screenshot.clone().unwrap_or_default();
+            crate::lifecycle_state::decide(&mut w, audit_id, req.approve, &reason, &screenshot, now, &inner.ids)
+        } else {
+            inner.decide_audit(&mut w, audit_id, req.approve, &reason)
+        }
     };
     match result {
         Ok(push) => {
@@ -543,8 +583,14 @@ async fn decide_audit(State(inner): State<Arc<Inner>>, Path(audit_id): Path<Stri
                 Some(p) => push::deliver(&inner, p).await.status,
                 None => None,
             };
-            Json(json!({"audit_id": audit_id, "audit_stat": if req.approve { 3 } else { 2 }, "pushed_status": pushed}))
-                .into_response()
+            let audit_stat = if req.delay {
+                4
+            } else if req.approve {
+                3
+            } else {
+                2
+            };
+            Json(json!({"audit_id": audit_id, "audit_stat": audit_stat, "pushed_status": pushed})).into_response()
         }
         Err(msg) => (StatusCode::NOT_FOUND, Json(json!({"errcode": 91011, "errmsg": msg}))).into_response(),
     }

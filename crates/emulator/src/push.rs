@@ -122,13 +122,27 @@ pub fn authorizer_event(
     now: i64,
     ids: &Ids,
 ) -> Option<Outgoing> {
+    message_push(w, component_appid, appid, event.event(), &event.to_xml(), now, ids)
+}
+
+/// A push of the event XML `plain` (of kind `kind`) about Mini Program `appid` to the
+/// component's message URL with `$APPID$` replaced; `None` without one.
+pub fn message_push(
+    w: &World,
+    component_appid: &str,
+    appid: &str,
+    kind: &str,
+    plain: &str,
+    now: i64,
+    ids: &Ids,
+) -> Option<Outgoing> {
     let component = w.components.get(component_appid)?;
     let template = component.def.message_url.as_deref().filter(|u| !u.is_empty())?;
     let url = template.replace("$APPID$", appid);
     let to_user = w.accounts.get(appid).map(|a| a.original_id.clone()).unwrap_or_default();
-    let (query, envelope) = seal(component, &event.to_xml(), now, ids)?;
+    let (query, envelope) = seal(component, plain, now, ids)?;
     Some(Outgoing {
-        kind: event.event().to_owned(),
+        kind: kind.to_owned(),
         url: with_query(&url, &query),
         body: format!(
             "<xml><ToUserName><![CDATA[{to_user}]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",

@@ -45,6 +45,8 @@ pub struct Scenario {
     pub persons: Vec<crate::subject::PersonDef>,
     /// The registration routes' settings.
     pub registration: crate::subject::RegistrationSettings,
+    /// Templates, code, audit, release, domains, privacy, testers (`[lifecycle]`).
+    pub lifecycle: crate::lifecycle::LifecycleScenario,
 }
 
 /// Limits, lifetimes and switches. Durations are seconds of virtual time.
@@ -535,6 +537,14 @@ impl Scenario {
                 return Err(ScenarioError::Invalid(format!(
                     "{appid} is authorized to {}, which is not among the components",
                     auth.component_appid
+                )));
+            }
+        }
+        for c in &self.lifecycle.components {
+            if !component_ids.contains(c.component_appid.as_str()) {
+                return Err(ScenarioError::Invalid(format!(
+                    "[[lifecycle.components]] names {}, which is not among the components",
+                    c.component_appid
                 )));
             }
         }

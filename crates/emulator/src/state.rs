@@ -328,6 +328,12 @@ impl Inner {
         reason: &str,
     ) -> Result<Option<Outgoing>, String> {
         let now = self.now();
+        if matches!(
+            w.audits.get(&audit_id).map(|a| &a.subject),
+            Some(AuditSubject::Code { .. })
+        ) {
+            return crate::lifecycle_state::decide(w, audit_id, approve, reason, "", now, &self.ids);
+        }
         let audit = w
             .audits
             .get_mut(&audit_id)
@@ -380,7 +386,7 @@ impl Inner {
                     reason,
                 }
             }
-            (_, None) => return Ok(None),
+            (AuditSubject::Code { .. }, _) | (_, None) => return Ok(None),
         };
         Ok(push::authorizer_event(
             w,

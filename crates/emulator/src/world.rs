@@ -235,6 +235,15 @@ pub enum AuditSubject {
         /// Second-level id.
         second: u64,
     },
+    /// A code version (submit_audit); decided by `lifecycle_state::decide`.
+    Code {
+        /// The same id, under the name the code APIs use.
+        auditid: u64,
+        /// 0 approved, 1 rejected, 2 auditing, 3 withdrawn, 4 delayed.
+        status: u64,
+        /// The audited version.
+        user_version: String,
+    },
 }
 
 /// A nickname or category audit.
@@ -369,6 +378,8 @@ pub struct World {
     pub pushes: VecDeque<PushRecord>,
     /// Enterprises, persons, tasks and trials of the registration routes.
     pub registration: crate::register_task::Registry,
+    /// Templates, code versions, domains, privacy, testers (`lifecycle_state.rs`).
+    pub lifecycle: crate::lifecycle_state::LifecycleWorld,
 }
 
 impl World {
@@ -392,6 +403,7 @@ impl World {
             next_audit_id: 401_000_001,
             pushes: VecDeque::new(),
             registration: crate::register_task::Registry::from_scenario(s),
+            lifecycle: crate::lifecycle_state::LifecycleWorld::from_scenario(&s.lifecycle, now),
         };
         for c in &s.components {
             w.upsert_component(c.clone(), now, ids);

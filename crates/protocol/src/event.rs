@@ -17,6 +17,9 @@
 mod registration;
 
 pub use registration::{RegistrationInfo, RegistrationKind, RegistrationPush};
+mod code_audit;
+
+pub use code_audit::{CodeAuditEvent, parse_code_audit_event};
 
 use crate::id::{AppId, AuthorizationCode, IdError, Secret};
 use quick_xml::Reader;

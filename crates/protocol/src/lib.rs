@@ -15,6 +15,8 @@
 //!   module per area of the spec, one type pair per endpoint.
 //!   [`registration`] also holds the other routes to a new Mini Program (enterprise, personal,
 //!   trial; `registration-routes.md`) with their task statuses as enums.
+//! - [`template`], [`code`], [`audit`], [`release`], [`domain`], [`privacy`], [`tester`]: the
+//!   Mini Program's lifecycle after registration (lifecycle spec), one file per endpoint.
 //! - [`catalog`]: every error code with its Chinese and English meaning, class and remedy.
 //! - [`crypto`]: WXBizMsgCrypt (signature, AES-256-CBC, the push envelope).
 //! - [`event`]: the decrypted push XML (verify ticket, authorization changes, audits, and the
@@ -24,18 +26,25 @@
 
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod catalog;
 pub mod category;
+pub mod code;
 pub mod component;
 pub mod crypto;
+pub mod domain;
 pub mod endpoint;
 pub mod event;
 pub mod id;
 pub mod media;
 pub mod page;
 pub mod permission;
+pub mod privacy;
 pub mod registration;
+pub mod release;
 pub mod rules;
+pub mod template;
+pub mod tester;
 pub mod wire;
 
 pub use catalog::{ErrorClass, ErrorEntry};
@@ -69,4 +78,42 @@ pub const ENDPOINTS: &[endpoint::EndpointInfo] = &[
     endpoint::info::<category::GetCategory>(),
     endpoint::info::<category::ModifyCategory>(),
     endpoint::info::<admin::RebindAdmin>(),
+    // The lifecycle (lifecycle spec §1–§7).
+    endpoint::info::<template::GetTemplateDraftList>(),
+    endpoint::info::<template::AddToTemplate>(),
+    endpoint::info::<template::GetTemplateList>(),
+    endpoint::info::<template::DeleteTemplate>(),
+    endpoint::info::<code::Commit>(),
+    endpoint::info::<code::GetPage>(),
+    endpoint::info::<code::GetQrCode>(),
+    endpoint::info::<code::GetCodePrivacyInfo>(),
+    endpoint::info::<code::GetAuditCategories>(),
+    endpoint::info::<code::UploadAuditMedia>(),
+    endpoint::info::<audit::SubmitAudit>(),
+    endpoint::info::<audit::GetAuditStatus>(),
+    endpoint::info::<audit::GetLatestAuditStatus>(),
+    endpoint::info::<audit::UndoCodeAudit>(),
+    endpoint::info::<audit::SpeedupAudit>(),
+    endpoint::info::<audit::QueryQuota>(),
+    endpoint::info::<code::GetVersionInfo>(),
+    endpoint::info::<release::Release>(),
+    endpoint::info::<release::RevertCodeRelease>(),
+    endpoint::info::<release::GrayRelease>(),
+    endpoint::info::<release::GetGrayReleasePlan>(),
+    endpoint::info::<release::RevertGrayRelease>(),
+    endpoint::info::<code::ChangeVisitStatus>(),
+    endpoint::info::<domain::ModifyWxaServerDomain>(),
+    endpoint::info::<domain::ModifyWxaJumpDomain>(),
+    endpoint::info::<domain::ModifyDomain>(),
+    endpoint::info::<domain::ModifyDomainDirectly>(),
+    endpoint::info::<domain::GetEffectiveDomain>(),
+    endpoint::info::<domain::SetWebviewDomain>(),
+    endpoint::info::<privacy::SetPrivacySetting>(),
+    endpoint::info::<privacy::GetPrivacySetting>(),
+    endpoint::info::<privacy::UploadPrivacyExtFile>(),
+    endpoint::info::<tester::BindTester>(),
+    endpoint::info::<tester::UnbindTester>(),
+    endpoint::info::<tester::MemberAuth>(),
+    endpoint::info::<tester::ChangeWxaSearchStatus>(),
+    endpoint::info::<tester::GetWxaSearchStatus>(),
 ];

@@ -252,9 +252,25 @@ fn catalog_is_the_spec_plus_the_global_codes() {
         89249, 89250, 89251, 89252, 89253, 89254, 89255, 89295, 91020, 91021, 91030,
     ]
     .into();
+    // The lifecycle's codes (`catalog/lifecycle.rs`, issue 15): every code the lifecycle spec
+    // (`../shared/spec/lifecycle.md` §1–§7) gives a meaning for on the calls the emulator models.
+    let lifecycle: BTreeSet<i64> = [
+        40005, 40126, 43001, 43002, 44002, 61039, 61040, 85001, 85002, 85003, 85004, 85006, 85007, 85008, 85009, 85010,
+        85011, 85012, 85013, 85014, 85015, 85016, 85017, 85018, 85019, 85020, 85021, 85022, 85023, 85043, 85044, 85045,
+        85046, 85047, 85048, 85051, 85052, 85064, 85065, 85079, 85080, 85081, 85082, 85083, 85084, 85085, 85086, 85087,
+        85092, 85093, 85094, 85301, 85302, 85303, 86000, 86001, 86002, 86069, 86070, 86071, 86072, 86073, 86074, 86075,
+        86100, 86101, 86102, 87011, 87012, 87013, 89019, 89020, 89021, 89029, 89401, 89402, 89403, 89404, 89405,
+        9402202,
+    ]
+    .into();
     let catalogued: BTreeSet<i64> = catalog::all().iter().map(|e| e.code).collect();
-    let expected: BTreeSet<i64> = spec.union(&extra).chain(registration_routes.iter()).copied().collect();
+    let expected: BTreeSet<i64> = spec
+        .union(&extra)
+        .chain(registration_routes.iter())
+        .chain(lifecycle.iter())
+        .copied()
+        .collect();
     assert_eq!(catalogued, expected);
-    assert_eq!(catalogued.len(), 92 + 27);
-    assert_eq!(catalog::all().len(), 92 + 27);
+    assert_eq!(catalogued.len(), 92 + 27 + 80);
+    assert_eq!(catalog::all().len(), 92 + 27 + 80);
 }

@@ -7,5 +7,6 @@ mod flight;
 mod harness;
 mod lessons;
 mod registration_routes;
+mod lifecycle;
 mod retry;
 mod scripted;

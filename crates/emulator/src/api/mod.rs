@@ -3,8 +3,11 @@
 
 mod account;
 mod admin;
+mod audit;
 mod category;
+mod code;
 mod component;
+mod domain;
 mod media;
 mod names;
 mod register_enterprise;
@@ -12,7 +15,11 @@ mod register_legacy;
 mod register_personal;
 mod register_task;
 mod register_trial;
+mod privacy;
 mod registration;
+mod release;
+mod template;
+mod tester;
 
 use crate::calls::endpoint_index;
 use crate::error::{Outcome, WxError};
@@ -73,6 +80,13 @@ pub fn routes(inner: Arc<Inner>) -> Router<Arc<Inner>> {
         .route(cat::GetCategory::PATH, get(category::get).post(category::get))
         .route(cat::ModifyCategory::PATH, post(category::modify))
         .route(adm::RebindAdmin::PATH, post(admin::rebind_admin))
+        .merge(template::routes())
+        .merge(code::routes())
+        .merge(audit::routes())
+        .merge(release::routes())
+        .merge(domain::routes())
+        .merge(privacy::routes())
+        .merge(tester::routes())
         .layer(middleware::from_fn_with_state(inner, api_layer))
 }
 

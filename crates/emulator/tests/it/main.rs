@@ -8,6 +8,8 @@ mod component;
 mod control;
 mod fastregister;
 mod interop;
+mod interop_lifecycle;
+mod lifecycle;
 mod pages;
 mod rebind;
 mod register_enterprise;

@@ -83,8 +83,10 @@ mod fast_register;
 mod registration_routes;
 pub mod task_status;
 
+mod lifecycle;
+
 /// Every area's table. Add a new area's file here.
-static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES, registration_routes::ENTRIES];
+static TABLES: &[&[ErrorEntry]] = &[fast_register::ENTRIES, registration_routes::ENTRIES, lifecycle::ENTRIES];
 
 /// Every known code, sorted by code.
 pub fn all() -> &'static [ErrorEntry] {
