@@ -569,6 +569,8 @@ async fn decide_audit(State(inner): State<Arc<Inner>>, Path(audit_id): Path<Stri
                 .reason
                 .clone()
                 .unwrap_or_else(|| "审核排队中，结果将延后通知（模拟器）".to_owned());
+            // The delayed decision falls due later: reads settle it then.
+            inner.due_at(now + w.lifecycle.settings.code_audit_delayed_secs);
             crate::lifecycle_state::delay(&mut w, audit_id, &reason, now, &inner.ids)
         } else if code {
             let screenshot = req.screenshot.clone().unwrap_or_default();

@@ -136,6 +136,7 @@ async fn submit(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: By
             decision: None,
         },
     );
+    inner.due_at(now + settings.code_audit_secs);
     w.lifecycle.program(&appid).audit = Some(CodeAudit {
         auditid,
         status: CodeAuditStatus::Auditing.code(),
@@ -268,6 +269,7 @@ async fn speedup(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: B
     }
     if let Some(a) = w.audits.get_mut(&req.auditid) {
         a.due_at = a.due_at.min(now + settings.code_audit_speedup_secs);
+        inner.due_at(a.due_at);
     }
     Ok(answer(&appid, &Empty {}))
 }

@@ -89,6 +89,7 @@ fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult 
             t.component_phone = phone;
         });
     let status = w.registration.settings.enterprise_status_numbering.answer(task.status);
+    inner.due_at(task.expires_at);
     Ok(answer(
         component,
         RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::from_code(status)),

@@ -78,6 +78,7 @@ fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult 
             t.wxuser = wxuser;
             t.component_phone = phone;
         });
+    inner.due_at(task.expires_at);
     Ok(answer(
         component,
         RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::Created),

@@ -91,6 +91,7 @@ fn create_in(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResu
             t.name = trial_name(&name);
             t.openid = openid;
         });
+    inner.due_at(task.expires_at);
     Ok(answer(component, BetaCreateResponse::new(task.id, task.authorize_url)))
 }
 
@@ -177,6 +178,7 @@ fn verify_in(inner: &Inner, component: &str, appid: &str, host: &str, body: &[u8
             t.component_phone = phone;
             t.appid = Some(appid.to_owned());
         });
+    inner.due_at(task.expires_at);
     Ok(answer(appid, VerifyBetaResponse::new(task.authorize_url)))
 }
 
