@@ -187,6 +187,32 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
             import(state, &appid).await?;
             ("authorized", Some(appid.to_string()), None)
         }
+        // query_auth's answer was lost (or the code was spent by a call whose answer was lost):
+        // the account is in WeChat's authorizer list since the admin confirmed, with its refresh
+        // token — the same evidence a registration's lost fastregister answer is reconciled from.
+        Err(e) if (e.is_outcome_unknown() || job.attempts >= 3) && !is_retryable_only(&e) => {
+            match recover_from_list(state, &id).await {
+                Ok(Some(appid)) => {
+                    import(state, &appid).await?;
+                    tracing::info!(authorizer = %appid, "query_auth's answer was lost; the account was found in the authorizer list");
+                    ("authorized", Some(appid.to_string()), None)
+                }
+                Ok(None) => {
+                    let mut f = Failure::from_client(&e);
+                    if e.is_outcome_unknown() {
+                        f.remedy = "The account did not appear in WeChat's authorizer list. The `authorized` push WeChat \
+                                    sends will bring it in; check GET /api/v1/authorizers, or start the authorization again."
+                            .into();
+                    }
+                    ("failed", None, Some(f))
+                }
+                Err(list) => {
+                    return Ok(Outcome::Retry(format!(
+                        "{e}; and the authorizer list could not be read: {list:#}"
+                    )));
+                }
+            }
+        }
         Err(e) if is_retryable(&e) && !e.is_outcome_unknown() => return Ok(Outcome::Retry(e.to_string())),
         // The `authorized` push carries the same code; its job may be exchanging it right now.
         Err(e @ fastreg_client::Error::Api { .. }) if job.attempts < 3 => return Ok(Outcome::Retry(e.to_string())),
@@ -222,6 +248,52 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     .await?;
     tx.commit().await?;
     Ok(Outcome::Done)
+}
+
+/// A failure worth retrying as is (WeChat busy, a network error before the call was sent).
+fn is_retryable_only(e: &fastreg_client::Error) -> bool {
+    is_retryable(e) && !e.is_outcome_unknown()
+}
+
+/// The account an authorization brought in, from WeChat's authorizer list, when query_auth's
+/// answer was lost: the one authorizer we do not hold that WeChat says was authorized since the
+/// authorization started. `None` when there is none or more than one (then the `authorized` push
+/// decides). Its refresh token is stored before this returns.
+async fn recover_from_list(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
+    let (created_at,): (i64,) = crate::fetch_one!(
+        &state.db,
+        (i64,),
+        "SELECT created_at FROM authorizations WHERE id = $1",
+        id
+    )
+    .context("cannot read an authorization")?;
+    let known: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM authorizers WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL
+         UNION SELECT appid FROM mini_programs"
+    )
+    .context("cannot list known authorizers")?;
+    let known: std::collections::HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
+    let list = state
+        .client
+        .find_new_authorizers(&known)
+        .await
+        .context("the authorizer list failed")?;
+    // WeChat's clock and ours may differ by a few seconds.
+    let since = created_at / 1000 - 5;
+    let mut fresh = list
+        .into_iter()
+        .filter(|item| i64::try_from(item.auth_time).unwrap_or(0) >= since);
+    let (Some(item), None) = (fresh.next(), fresh.next()) else {
+        return Ok(None);
+    };
+    state
+        .client
+        .put_refresh_token(&item.authorizer_appid, &item.refresh_token)
+        .await
+        .context("cannot store the refresh token")?;
+    Ok(Some(item.authorizer_appid))
 }
 
 fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {

@@ -25,6 +25,7 @@ pub mod api;
 pub mod authorization;
 pub mod callback;
 pub mod console;
+pub mod edge;
 pub mod event;
 pub mod failure;
 pub mod job;
