@@ -280,12 +280,32 @@ async fn recover_from_list(state: &AppState, id: &str) -> anyhow::Result<Option<
         .find_new_authorizers(&known)
         .await
         .context("the authorizer list failed")?;
-    // WeChat's clock and ours may differ by a few seconds.
-    let since = created_at / 1000 - 5;
-    let mut fresh = list
-        .into_iter()
-        .filter(|item| i64::try_from(item.auth_time).unwrap_or(0) >= since);
-    let (Some(item), None) = (fresh.next(), fresh.next()) else {
+    // WeChat's clock and ours may differ by a few seconds. Among several fresh ones, those
+    // authorized since the authorization started, then the Official Accounts among them (what the
+    // console and the API authorize), if that leaves one.
+    let started = created_at / 1000;
+    let auth_time = |item: &fastreg_protocol::component::AuthorizerListItem| i64::try_from(item.auth_time).unwrap_or(0);
+    let fresh: Vec<_> = list.into_iter().filter(|item| auth_time(item) >= started - 5).collect();
+    let mut pick = unique(fresh.iter().collect());
+    if pick.is_none() {
+        let exact: Vec<_> = fresh.iter().filter(|item| auth_time(item) >= started).collect();
+        pick = unique(exact.clone());
+        if pick.is_none() && exact.len() > 1 {
+            let mut accounts = Vec::new();
+            for item in exact {
+                let info = state
+                    .client
+                    .authorizer_info(&item.authorizer_appid)
+                    .await
+                    .context("cannot read a candidate account")?;
+                if info.authorizer_info.mini_program_info.is_none() {
+                    accounts.push(item);
+                }
+            }
+            pick = unique(accounts);
+        }
+    }
+    let Some(item) = pick else {
         return Ok(None);
     };
     state
@@ -293,7 +313,15 @@ async fn recover_from_list(state: &AppState, id: &str) -> anyhow::Result<Option<
         .put_refresh_token(&item.authorizer_appid, &item.refresh_token)
         .await
         .context("cannot store the refresh token")?;
-    Ok(Some(item.authorizer_appid))
+    Ok(Some(item.authorizer_appid.clone()))
+}
+
+fn unique<T>(items: Vec<T>) -> Option<T> {
+    let mut it = items.into_iter();
+    match (it.next(), it.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {
