@@ -108,7 +108,7 @@ async fn bounded(db: Db) {
         assert!(matches!(status, 401 | 429), "{status}: {page}");
     }
     let peak = app.state.password_hashing.peak();
-    assert!(peak >= 1 && peak <= HASHING_PERMITS, "peak {peak}");
+    assert!((1..=HASHING_PERMITS).contains(&peak), "peak {peak}");
     app.cleanup().await;
 }
 on_both!(concurrent_sign_ins_hash_within_the_bound, bounded);
