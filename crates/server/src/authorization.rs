@@ -197,6 +197,14 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
                     tracing::info!(authorizer = %appid, "query_auth's answer was lost; the account was found in the authorizer list");
                     ("authorized", Some(appid.to_string()), None)
                 }
+                // Several fresh accounts (concurrent authorizations whose jobs have not run yet, or
+                // a list that lags): each finished one becomes known and leaves the list, so wait.
+                Ok(None) if job.attempts + 1 < job.max_attempts => {
+                    return Ok(Outcome::Retry(format!(
+                        "{}; the account is not yet told apart in WeChat's authorizer list",
+                        crate::failure::what_happened(&e)
+                    )));
+                }
                 Ok(None) => {
                     let mut f = Failure::from_client(&e);
                     if e.is_outcome_unknown() {
