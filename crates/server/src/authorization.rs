@@ -183,6 +183,22 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         .context("cannot open the code")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let (to, appid, failure) = match exchange(state, &code).await {
+        // The account is known (from the answer, or from the `authorized` push when the answer
+        // was lost); without its refresh token, the authorizer list carries it.
+        Ok(appid) if state.client.store().refresh_token(&appid).await?.is_none() => {
+            match refresh_token_from_list(state, &appid).await {
+                Ok(true) => {
+                    import(state, &appid).await?;
+                    ("authorized", Some(appid.to_string()), None)
+                }
+                Ok(false) => {
+                    return Ok(Outcome::Retry(format!(
+                        "{appid} is not in WeChat's authorizer list yet"
+                    )));
+                }
+                Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
+            }
+        }
         Ok(appid) => {
             import(state, &appid).await?;
             ("authorized", Some(appid.to_string()), None)
@@ -261,6 +277,24 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
 /// A failure worth retrying as is (WeChat busy, a network error before the call was sent).
 fn is_retryable_only(e: &fastreg_client::Error) -> bool {
     is_retryable(e) && !e.is_outcome_unknown()
+}
+
+/// Stores `appid`'s refresh token from WeChat's authorizer list; whether it was there.
+async fn refresh_token_from_list(state: &AppState, appid: &AppId) -> anyhow::Result<bool> {
+    let list = state
+        .client
+        .all_authorizers()
+        .await
+        .context("the authorizer list failed")?;
+    let Some(item) = list.into_iter().find(|i| &i.authorizer_appid == appid) else {
+        return Ok(false);
+    };
+    state
+        .client
+        .put_refresh_token(appid, &item.refresh_token)
+        .await
+        .context("cannot store the refresh token")?;
+    Ok(true)
 }
 
 /// The account an authorization brought in, from WeChat's authorizer list, when query_auth's
@@ -423,6 +457,16 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
 
 /// An `authorized` / `updateauthorized` push.
 pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &AuthorizationCode) -> anyhow::Result<()> {
+    // The push names the account its code is for: an authorization whose query_auth answer was
+    // lost (the code is spent) learns its account from this, and its refresh token from the list.
+    execute!(
+        &state.db,
+        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+        code_digest(state, code),
+        appid.as_str(),
+        now_ms()
+    )
+    .context("cannot note the pushed code's account")?;
     let has_token = state.client.store().refresh_token(appid).await?.is_some();
     let claimed: Option<(String,)> = fetch_optional!(
         &state.db,

@@ -40,3 +40,34 @@ async fn lost_query_auth(db: Db) {
     app.cleanup().await;
 }
 on_both!(lost_query_auth_answer_is_recovered_from_the_list, lost_query_auth);
+
+/// The same with the `authorized` push delivered: the push names the account of the spent code,
+/// and the refresh token comes from the list (the chaos runner found concurrent authorizations
+/// with lost answers that the list alone could not tell apart).
+async fn lost_query_auth_with_push(db: Db) {
+    let Some(app) = spawn_app(db).await else { return };
+    app.control(
+        "faults",
+        json!({ "path": "/cgi-bin/component/api_query_auth", "mode": "drop_response", "count": 1 }),
+    )
+    .await;
+    let auth = app.authorize(OA_ENTERPRISE).await;
+    let id = auth["id"].as_str().expect("id").to_owned();
+    let mut auth = auth;
+    for _ in 0..10 {
+        if auth["state"] != "code_received" {
+            break;
+        }
+        app.drain_ahead(Duration::from_secs(600)).await;
+        auth = app.get(&format!("/authorizations/{id}")).await;
+    }
+    assert_eq!(auth["state"], "authorized", "{auth:#}");
+    assert_eq!(auth["authorizer_appid"], OA_ENTERPRISE, "{auth:#}");
+    let reg = app.register(OA_ENTERPRISE, None).await;
+    assert_eq!(reg["state"], "registered", "{reg:#}");
+    app.cleanup().await;
+}
+on_both!(
+    lost_query_auth_answer_with_the_push_is_recovered,
+    lost_query_auth_with_push
+);
