@@ -21,6 +21,22 @@ pub struct EmulatorArgs {
     /// Print the built-in scenario as a scenario file and exit.
     #[arg(long)]
     print_scenario: bool,
+    /// Listen on an address other than loopback. The control API (`/__emulator/`) has no
+    /// authentication: whoever reaches the port can change the emulator's state.
+    #[arg(long)]
+    allow_network: bool,
+}
+
+/// Why a listen address is refused: anything but loopback, unless the operator says so.
+fn check_listen(listen: SocketAddr, allow_network: bool) -> anyhow::Result<()> {
+    if listen.ip().is_loopback() || allow_network {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refusing to listen on {listen}: the emulator's control API (/__emulator/) has no authentication, so anyone \
+         who reaches this address could change its state. Listen on 127.0.0.1 (the default), or pass \
+         --allow-network if every machine on that network is trusted."
+    )
 }
 
 pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
@@ -37,6 +53,7 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
         }
         None => Scenario::builtin(),
     };
+    check_listen(args.listen, args.allow_network)?;
     let running = Emulator::new(scenario, args.seed)
         .spawn(args.listen)
         .await
@@ -58,8 +75,31 @@ pub async fn run(args: EmulatorArgs) -> anyhow::Result<()> {
         "  API and mp pages: {0}    control API: {0}/__emulator/state",
         running.base_url()
     );
+    let bound = running.addr();
+    eprintln!("  bound to {bound}");
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "  WARNING: bound to {bound}, which other machines can reach (--allow-network). The control API \
+             /__emulator/ has no authentication: anyone who reaches it can change this emulator's state."
+        );
+    }
     eprintln!("  Ctrl-C to stop");
     tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;
     running.shutdown().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_unless_allowed() {
+        assert!(check_listen("127.0.0.1:0".parse().unwrap(), false).is_ok());
+        assert!(check_listen("[::1]:9100".parse().unwrap(), false).is_ok());
+        let refused = check_listen("0.0.0.0:9100".parse().unwrap(), false).unwrap_err();
+        assert!(refused.to_string().contains("--allow-network"), "{refused}");
+        assert!(check_listen("192.168.1.5:9100".parse().unwrap(), false).is_err());
+        assert!(check_listen("0.0.0.0:9100".parse().unwrap(), true).is_ok());
+    }
 }

@@ -25,8 +25,9 @@ pub struct ServeArgs {
 /// `fastreg console …`.
 #[derive(Subcommand, Debug)]
 pub enum ConsoleCommand {
-    /// Give a console user a new one-time password (printed once; it must be changed at the
-    /// next sign-in), creating the user if needed. Reads the same settings as `fastreg serve`.
+    /// Give a console user a new one-time password (printed once; it works for 24 hours and must
+    /// be changed at the next sign-in), creating the user if needed. Reads the database settings
+    /// of `fastreg serve`; the component's secrets are not needed.
     ResetPassword {
         /// The user.
         #[arg(long, default_value = "admin")]
@@ -63,15 +64,22 @@ pub async fn console(cmd: ConsoleCommand) -> anyhow::Result<()> {
             database_url,
             config,
         } => {
-            // Port 0: the service is built (database, migrations, key check) but never serves.
-            let settings = settings(config.as_deref(), Some("127.0.0.1:0".into()), database_url)?;
-            let app = Application::build(settings)
+            // Only the database: no WeChat client, so the component's secrets are not needed.
+            let mut settings = Settings::load_without_component(config.as_deref())?;
+            if let Some(url) = database_url {
+                settings.database_url = Some(url);
+            }
+            let db = fastreg_server::store::Db::connect(&settings.database_url())
                 .await
                 .context("cannot open the service's database")?;
-            let password = fastreg_server::console::reset_admin_password(app.state(), &user)
+            let hashing = fastreg_server::console::sign_in::PasswordHashing::default();
+            let password = fastreg_server::console::reset_password(&db, &hashing, &user)
                 .await
                 .with_context(|| format!("cannot reset the password of console user {user:?}"))?;
-            println!("console user {user}: one-time password {password} (change it at the next sign-in)");
+            db.close().await;
+            println!(
+                "console user {user}: one-time password {password} (works for 24 hours; change it at the next sign-in)"
+            );
             Ok(())
         }
     }

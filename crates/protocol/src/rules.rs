@@ -528,3 +528,95 @@ fn unrecognized(bytes: &[u8]) -> String {
     let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02X}")).collect();
     format!("an unrecognized format (first bytes {})", head.join(" "))
 }
+
+// ---- Characters that let one name pass for another (issue 13) ----
+//
+// Bidi controls reorder what is shown (a name can read backwards, or hide its end), and
+// zero-width characters make two different names look the same, in the console and in WeChat's
+// review. Neither belongs in a nickname or a description. WeChat's rules say nothing about them;
+// we refuse them before a call is spent.
+
+/// A text contains a character that changes how it looks without being seen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{field} contains {name} (U+{code:04X}), an invisible character that can make one name look like another; remove it",
+    code = u32::from(*ch)
+)]
+pub struct DeceptiveChar {
+    /// The field.
+    pub field: &'static str,
+    /// The first offending character.
+    pub ch: char,
+    /// Its Unicode name.
+    pub name: &'static str,
+}
+
+/// The Unicode name of `c` if it is a bidi control or an invisible (zero-width) character.
+pub fn deceptive_char_name(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{061C}' => "ARABIC LETTER MARK",
+        '\u{200E}' => "LEFT-TO-RIGHT MARK",
+        '\u{200F}' => "RIGHT-TO-LEFT MARK",
+        '\u{202A}' => "LEFT-TO-RIGHT EMBEDDING",
+        '\u{202B}' => "RIGHT-TO-LEFT EMBEDDING",
+        '\u{202C}' => "POP DIRECTIONAL FORMATTING",
+        '\u{202D}' => "LEFT-TO-RIGHT OVERRIDE",
+        '\u{202E}' => "RIGHT-TO-LEFT OVERRIDE",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
+        '\u{2068}' => "FIRST STRONG ISOLATE",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE",
+        '\u{00AD}' => "SOFT HYPHEN",
+        '\u{034F}' => "COMBINING GRAPHEME JOINER",
+        '\u{115F}' => "HANGUL CHOSEONG FILLER",
+        '\u{1160}' => "HANGUL JUNGSEONG FILLER",
+        '\u{180E}' => "MONGOLIAN VOWEL SEPARATOR",
+        '\u{200B}' => "ZERO WIDTH SPACE",
+        '\u{200C}' => "ZERO WIDTH NON-JOINER",
+        '\u{200D}' => "ZERO WIDTH JOINER",
+        '\u{2060}' => "WORD JOINER",
+        '\u{2061}'..='\u{2064}' => "INVISIBLE OPERATOR",
+        '\u{3164}' => "HANGUL FILLER",
+        '\u{FEFF}' => "ZERO WIDTH NO-BREAK SPACE",
+        '\u{FFA0}' => "HALFWIDTH HANGUL FILLER",
+        _ => return None,
+    })
+}
+
+/// Refuses a nickname or description (`field`) with a bidi control or an invisible character,
+/// naming it.
+///
+/// ```
+/// use fastreg_protocol::rules::check_not_deceptive;
+/// assert!(check_not_deceptive("nick_name", "Acme Shop").is_ok());
+/// let e = check_not_deceptive("nick_name", "Acme\u{202E}pohS").unwrap_err();
+/// assert!(e.to_string().contains("RIGHT-TO-LEFT OVERRIDE (U+202E)"));
+/// ```
+pub fn check_not_deceptive(field: &'static str, text: &str) -> Result<(), DeceptiveChar> {
+    match text
+        .chars()
+        .find_map(|ch| deceptive_char_name(ch).map(|name| (ch, name)))
+    {
+        Some((ch, name)) => Err(DeceptiveChar { field, ch, name }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod deceptive_tests {
+    use super::*;
+
+    #[test]
+    fn bidi_controls_and_zero_width_characters_are_named() {
+        let e = check_not_deceptive("signature", "good\u{200B}shop").unwrap_err();
+        assert_eq!((e.ch, e.name), ('\u{200B}', "ZERO WIDTH SPACE"));
+        assert!(
+            e.to_string()
+                .starts_with("signature contains ZERO WIDTH SPACE (U+200B)"),
+            "{e}"
+        );
+        assert!(check_not_deceptive("nick_name", "\u{2067}abc\u{2069}").is_err());
+        assert!(check_not_deceptive("nick_name", "小程序商店 Shop-1").is_ok());
+        assert!(check_not_deceptive("signature", "line one\nline two").is_ok());
+    }
+}

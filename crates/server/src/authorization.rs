@@ -183,9 +183,59 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         .context("cannot open the code")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let (to, appid, failure) = match exchange(state, &code).await {
+        // The account is known (from the answer, or from the `authorized` push when the answer
+        // was lost); without its refresh token, the authorizer list carries it.
+        Ok(appid) if state.client.store().refresh_token(&appid).await?.is_none() => {
+            match refresh_token_from_list(state, &appid).await {
+                Ok(true) => {
+                    import(state, &appid).await?;
+                    ("authorized", Some(appid.to_string()), None)
+                }
+                Ok(false) => {
+                    return Ok(Outcome::Retry(format!(
+                        "{appid} is not in WeChat's authorizer list yet"
+                    )));
+                }
+                Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
+            }
+        }
         Ok(appid) => {
             import(state, &appid).await?;
             ("authorized", Some(appid.to_string()), None)
+        }
+        // query_auth's answer was lost (or the code was spent by a call whose answer was lost):
+        // the account is in WeChat's authorizer list since the admin confirmed, with its refresh
+        // token — the same evidence a registration's lost fastregister answer is reconciled from.
+        Err(e) if (e.is_outcome_unknown() || job.attempts >= 3) && !is_retryable_only(&e) => {
+            match recover_from_list(state, &id).await {
+                Ok(Some(appid)) => {
+                    import(state, &appid).await?;
+                    tracing::info!(authorizer = %appid, "query_auth's answer was lost; the account was found in the authorizer list");
+                    ("authorized", Some(appid.to_string()), None)
+                }
+                // Several fresh accounts (concurrent authorizations whose jobs have not run yet, or
+                // a list that lags): each finished one becomes known and leaves the list, so wait.
+                Ok(None) if job.attempts + 1 < job.max_attempts => {
+                    return Ok(Outcome::Retry(format!(
+                        "{}; the account is not yet told apart in WeChat's authorizer list",
+                        crate::failure::what_happened(&e)
+                    )));
+                }
+                Ok(None) => {
+                    let mut f = Failure::from_client(&e);
+                    if e.is_outcome_unknown() {
+                        f.remedy = "The account did not appear in WeChat's authorizer list. The `authorized` push WeChat \
+                                    sends will bring it in; check GET /api/v1/authorizers, or start the authorization again."
+                            .into();
+                    }
+                    ("failed", None, Some(f))
+                }
+                Err(list) => {
+                    return Ok(Outcome::Retry(format!(
+                        "{e}; and the authorizer list could not be read: {list:#}"
+                    )));
+                }
+            }
         }
         Err(e) if is_retryable(&e) && !e.is_outcome_unknown() => return Ok(Outcome::Retry(e.to_string())),
         // The `authorized` push carries the same code; its job may be exchanging it right now.
@@ -222,6 +272,98 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     .await?;
     tx.commit().await?;
     Ok(Outcome::Done)
+}
+
+/// A failure worth retrying as is (WeChat busy, a network error before the call was sent).
+fn is_retryable_only(e: &fastreg_client::Error) -> bool {
+    is_retryable(e) && !e.is_outcome_unknown()
+}
+
+/// Stores `appid`'s refresh token from WeChat's authorizer list; whether it was there.
+async fn refresh_token_from_list(state: &AppState, appid: &AppId) -> anyhow::Result<bool> {
+    let list = state
+        .client
+        .all_authorizers()
+        .await
+        .context("the authorizer list failed")?;
+    let Some(item) = list.into_iter().find(|i| &i.authorizer_appid == appid) else {
+        return Ok(false);
+    };
+    state
+        .client
+        .put_refresh_token(appid, &item.refresh_token)
+        .await
+        .context("cannot store the refresh token")?;
+    Ok(true)
+}
+
+/// The account an authorization brought in, from WeChat's authorizer list, when query_auth's
+/// answer was lost: the one authorizer we do not hold that WeChat says was authorized since the
+/// authorization started. `None` when there is none or more than one (then the `authorized` push
+/// decides). Its refresh token is stored before this returns.
+async fn recover_from_list(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
+    let (created_at,): (i64,) = crate::fetch_one!(
+        &state.db,
+        (i64,),
+        "SELECT created_at FROM authorizations WHERE id = $1",
+        id
+    )
+    .context("cannot read an authorization")?;
+    let known: Vec<(String,)> = fetch_all!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM authorizers WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL
+         UNION SELECT appid FROM mini_programs"
+    )
+    .context("cannot list known authorizers")?;
+    let known: std::collections::HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
+    let list = state
+        .client
+        .find_new_authorizers(&known)
+        .await
+        .context("the authorizer list failed")?;
+    // WeChat's clock and ours may differ by a few seconds. Among several fresh ones, those
+    // authorized since the authorization started, then the Official Accounts among them (what the
+    // console and the API authorize), if that leaves one.
+    let started = created_at / 1000;
+    let auth_time = |item: &fastreg_protocol::component::AuthorizerListItem| i64::try_from(item.auth_time).unwrap_or(0);
+    let fresh: Vec<_> = list.into_iter().filter(|item| auth_time(item) >= started - 5).collect();
+    let mut pick = unique(fresh.iter().collect());
+    if pick.is_none() {
+        let exact: Vec<_> = fresh.iter().filter(|item| auth_time(item) >= started).collect();
+        pick = unique(exact.clone());
+        if pick.is_none() && exact.len() > 1 {
+            let mut accounts = Vec::new();
+            for item in exact {
+                let info = state
+                    .client
+                    .authorizer_info(&item.authorizer_appid)
+                    .await
+                    .context("cannot read a candidate account")?;
+                if info.authorizer_info.mini_program_info.is_none() {
+                    accounts.push(item);
+                }
+            }
+            pick = unique(accounts);
+        }
+    }
+    let Some(item) = pick else {
+        return Ok(None);
+    };
+    state
+        .client
+        .put_refresh_token(&item.authorizer_appid, &item.refresh_token)
+        .await
+        .context("cannot store the refresh token")?;
+    Ok(Some(item.authorizer_appid.clone()))
+}
+
+fn unique<T>(items: Vec<T>) -> Option<T> {
+    let mut it = items.into_iter();
+    match (it.next(), it.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {
@@ -315,6 +457,16 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
 
 /// An `authorized` / `updateauthorized` push.
 pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &AuthorizationCode) -> anyhow::Result<()> {
+    // The push names the account its code is for: an authorization whose query_auth answer was
+    // lost (the code is spent) learns its account from this, and its refresh token from the list.
+    execute!(
+        &state.db,
+        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+        code_digest(state, code),
+        appid.as_str(),
+        now_ms()
+    )
+    .context("cannot note the pushed code's account")?;
     let has_token = state.client.store().refresh_token(appid).await?.is_some();
     let claimed: Option<(String,)> = fetch_optional!(
         &state.db,

@@ -145,6 +145,10 @@ pub enum CallbackError {
     /// A required parameter is missing or malformed.
     #[error("the link is missing `{0}` or it is malformed")]
     Param(&'static str),
+    /// The admin declined on WeChat's page, or closed it: WeChat sent the browser back without
+    /// what a confirmation appends. Not an error of anyone's; the page says what to do.
+    #[error("the admin declined or closed WeChat's page")]
+    Declined(Declined),
     /// The row the state names does not exist.
     #[error("no such {0}")]
     NotFound(&'static str),
@@ -153,35 +157,86 @@ pub enum CallbackError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// Which confirmation was declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Declined {
+    /// The authorization page (componentloginpage).
+    Authorization,
+    /// The fast registration page (fastregisterauth).
+    Registration,
+    /// The admin rebind page (componentrebindadmin).
+    Rebind,
+}
+
+impl Declined {
+    fn text(self) -> (&'static str, &'static str) {
+        match self {
+            Declined::Authorization => (
+                "The admin declined the authorization, or closed WeChat's page before confirming. Nothing was \
+                 recorded and nothing changed.",
+                "To try again, start a new authorization from the console (or POST /api/v1/authorizations) and \
+                 send the admin its link; the admin confirms on WeChat's page with the account's administrator \
+                 WeChat.",
+            ),
+            Declined::Registration => (
+                "The admin declined the fast registration, or closed WeChat's page before confirming. Nothing \
+                 was recorded and no Mini Program was created.",
+                "The registration still waits for the admin: send the admin the same link again to confirm, or \
+                 abandon the registration in the console (or POST /api/v1/registrations/{id}/abandon) and start \
+                 a new one.",
+            ),
+            Declined::Rebind => (
+                "The admin declined the administrator change, or closed WeChat's page before confirming. Nothing \
+                 was recorded and the administrator is unchanged.",
+                "To try again, start the rebind again from the Mini Program's page in the console.",
+            ),
+        }
+    }
+}
+
 impl IntoResponse for CallbackError {
     fn into_response(self) -> Response {
         let status = match &self {
             CallbackError::State(StateError::Expired) => StatusCode::GONE,
             CallbackError::State(_) | CallbackError::Param(_) => StatusCode::BAD_REQUEST,
             CallbackError::NotFound(_) => StatusCode::NOT_FOUND,
+            CallbackError::Declined(what) => {
+                // The admin's choice: worth an INFO line, nobody's fault.
+                tracing::info!(?what, "confirmation declined");
+                let (said, todo) = what.text();
+                return (StatusCode::OK, page("Not confirmed", &[said, todo])).into_response();
+            }
             CallbackError::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "callback failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        (status, page("Not recorded", &self.to_string())).into_response()
+        if status.is_client_error() {
+            // A stale, forged or mangled link: the visitor's problem, not ours.
+            tracing::info!(reason = %self, "callback refused");
+        }
+        (status, page("Not recorded", &[&self.to_string()])).into_response()
     }
 }
 
-fn page(title: &str, text: &str) -> Html<String> {
+/// A plain page in the console's style (its stylesheet; the console's security headers are
+/// added around every callback route, see [`crate::api::router`]).
+fn page(title: &str, paragraphs: &[&str]) -> Html<String> {
     let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>", esc(p))).collect();
     Html(format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>{t} — fastreg</title>\
-         <body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>{t}</h1><p>{x}</p></body></html>",
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"stylesheet\" href=\"/console/assets/console.css\"><title>{t} — fastreg</title>\
+         <body class=\"bare\"><main class=\"narrow\"><h1>{t}</h1>{body}</main></body></html>",
         t = esc(title),
-        x = esc(text)
     ))
 }
 
 fn landing(l: Landing) -> Response {
     match l {
-        Landing::Recorded(text) => (StatusCode::OK, page("Received", &text)).into_response(),
-        Landing::AlreadyRecorded(text) => (StatusCode::OK, page("Already received", &text)).into_response(),
+        Landing::Recorded(text) => (StatusCode::OK, page("Received", &[&text])).into_response(),
+        Landing::AlreadyRecorded(text) => (StatusCode::OK, page("Already received", &[&text])).into_response(),
     }
 }
 
@@ -193,12 +248,15 @@ fn state_of(q: &HashMap<String, String>) -> Result<&str, CallbackError> {
 }
 
 /// `GET /callback/authorize?state=…&auth_code=…&expires_in=…` (componentloginpage).
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all)]
 pub async fn authorize(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, CallbackError> {
     let id = state.states.verify("authorize", state_of(&q)?)?;
+    if !q.contains_key("auth_code") {
+        return Err(CallbackError::Declined(Declined::Authorization));
+    }
     let code = q
         .get("auth_code")
         .and_then(|c| fastreg_protocol::AuthorizationCode::parse(c.clone()).ok())
@@ -207,12 +265,15 @@ pub async fn authorize(
 }
 
 /// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2).
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all)]
 pub async fn fastregister(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, CallbackError> {
     let id = state.states.verify("fastregister", state_of(&q)?)?;
+    if !q.contains_key("ticket") {
+        return Err(CallbackError::Declined(Declined::Registration));
+    }
     let ticket = q
         .get("ticket")
         .and_then(|t| fastreg_protocol::Ticket::parse(t.clone()).ok())
@@ -221,12 +282,15 @@ pub async fn fastregister(
 }
 
 /// `GET /callback/rebind?state=…&taskid=…` (componentrebindadmin, spec §7.2).
-#[tracing::instrument(skip_all, err(Display))]
+#[tracing::instrument(skip_all)]
 pub async fn rebind(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, CallbackError> {
     let id = state.states.verify("rebind", state_of(&q)?)?;
+    if !q.contains_key("taskid") {
+        return Err(CallbackError::Declined(Declined::Rebind));
+    }
     let taskid = q
         .get("taskid")
         .and_then(|t| fastreg_protocol::TaskId::parse(t.clone()).ok())

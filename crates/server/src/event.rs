@@ -9,6 +9,11 @@
 //! sealed (it carries the verify ticket and authorization codes). Processing runs as a job after
 //! the answer, except the verify ticket, which is written to the token store at once: it is the
 //! one thing every other call waits for.
+//!
+//! A signed push can still be replayed by whoever saw it. So a push whose signed `timestamp` is
+//! more than [`MAX_PUSH_SKEW_SECS`] away from our clock is refused (400), and the verify ticket
+//! is written in the same transaction as its event row, only when that row is new and only if
+//! no ticket issued later (`CreateTime`) is stored: a replay never rolls the ticket back.
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
@@ -23,10 +28,15 @@ use fastreg_protocol::crypto::CryptoError;
 use fastreg_protocol::event::{
     AuditOutcome, AuthorizerEvent, ComponentEvent, parse_authorizer_event, parse_component_event,
 };
+use fastreg_protocol::id::Secret;
 use serde::Deserialize;
 
 /// The job kind that processes pushes.
 pub const JOB: &str = "event";
+
+/// How far a push's signed `timestamp` may be from our clock. WeChat pushes as it signs; an hour
+/// leaves room for skewed clocks and for WeChat's retries, and refuses a replay of anything older.
+pub const MAX_PUSH_SKEW_SECS: i64 = 3600;
 
 /// The query WeChat adds to a push.
 #[derive(Debug, Deserialize)]
@@ -45,6 +55,9 @@ pub enum ReceiveError {
     /// Signed, but not a push we can read.
     #[error("cannot read the push: {0}")]
     Malformed(String),
+    /// Signed, but its timestamp is far from the present: a replay.
+    #[error("the push's timestamp {0} is more than an hour from our clock")]
+    Stale(i64),
     /// Our side failed; WeChat will retry.
     #[error("cannot store the push")]
     Unexpected(#[from] anyhow::Error),
@@ -54,7 +67,9 @@ impl IntoResponse for ReceiveError {
     fn into_response(self) -> Response {
         match &self {
             ReceiveError::Unauthenticated => (StatusCode::UNAUTHORIZED, "signature check failed").into_response(),
-            ReceiveError::Malformed(_) => (StatusCode::BAD_REQUEST, self.to_string()).into_response(),
+            ReceiveError::Malformed(_) | ReceiveError::Stale(_) => {
+                (StatusCode::BAD_REQUEST, self.to_string()).into_response()
+            }
             ReceiveError::Unexpected(e) => {
                 tracing::error!(error = %format!("{e:#}"), "cannot store a push");
                 (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response()
@@ -67,17 +82,32 @@ fn open(state: &AppState, q: &PushQuery, body: &str) -> Result<String, ReceiveEr
     let (Some(ts), Some(nonce), Some(sig)) = (&q.timestamp, &q.nonce, &q.msg_signature) else {
         return Err(ReceiveError::Unauthenticated);
     };
-    match state.crypt.open(sig, ts, nonce, body) {
-        Ok(d) => Ok(d.message),
-        Err(CryptoError::BadSignature) => Err(ReceiveError::Unauthenticated),
-        Err(e) => {
-            // An envelope without <Encrypt> cannot have been signed by WeChat either.
-            Err(ReceiveError::Malformed(e.to_string()))
-        }
+    let message = match state.crypt.open(sig, ts, nonce, body) {
+        Ok(d) => d.message,
+        Err(CryptoError::BadSignature) => return Err(ReceiveError::Unauthenticated),
+        // An envelope without <Encrypt> cannot have been signed by WeChat either.
+        Err(e) => return Err(ReceiveError::Malformed(e.to_string())),
+    };
+    // Checked after the signature, so the timestamp is WeChat's own.
+    let signed_at: i64 = ts
+        .trim()
+        .parse()
+        .map_err(|_| ReceiveError::Malformed("the timestamp is not a number".to_owned()))?;
+    if (signed_at - now_ms() / 1000).abs() > MAX_PUSH_SKEW_SECS {
+        return Err(ReceiveError::Stale(signed_at));
     }
+    Ok(message)
 }
 
-/// Stores a push once; returns its row id if it is new.
+/// A verify ticket to write with its push's row, and when WeChat issued it (`CreateTime`).
+struct PushedTicket<'a> {
+    ticket: &'a Secret,
+    issued_at_ms: i64,
+}
+
+/// Stores a push once; returns its row id if it is new. A new verify ticket push writes its
+/// ticket in the same transaction (unless a later one is stored), a duplicate writes nothing.
+#[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
     event_id: &str,
@@ -86,6 +116,7 @@ async fn store(
     subject: Option<&str>,
     xml: &str,
     processed: bool,
+    ticket: Option<PushedTicket<'_>>,
 ) -> anyhow::Result<Option<i64>> {
     let sealed = state.secrets.seal_str(&format!("event:{event_id}"), xml);
     let now = now_ms();
@@ -105,6 +136,19 @@ async fn store(
         processed.then_some(now)
     )
     .context("cannot store a push")?;
+    if row.is_some()
+        && let Some(t) = ticket
+        && !crate::token_store::put_verify_ticket_if_newer(
+            &mut tx,
+            &state.secrets,
+            &state.component_appid,
+            t.ticket,
+            t.issued_at_ms,
+        )
+        .await?
+    {
+        tracing::warn!("verify ticket push older than the stored ticket: kept the stored one");
+    }
     if let Some((id,)) = row
         && !processed
     {
@@ -141,13 +185,17 @@ pub async fn component_events(
         _ => None,
     };
     let is_ticket = matches!(event, ComponentEvent::VerifyTicket { .. });
-    if let ComponentEvent::VerifyTicket { ticket, .. } = &event {
-        state
-            .client
-            .put_verify_ticket(ticket)
-            .await
-            .context("cannot store the verify ticket")?;
-    }
+    let ticket = match &event {
+        ComponentEvent::VerifyTicket {
+            ticket, create_time, ..
+        } => Some(PushedTicket {
+            ticket,
+            issued_at_ms: i64::try_from(*create_time)
+                .unwrap_or(i64::MAX / 1000)
+                .saturating_mul(1000),
+        }),
+        _ => None,
+    };
     let new = store(
         &state,
         &event.event_id(),
@@ -156,6 +204,7 @@ pub async fn component_events(
         subject.as_deref(),
         &xml,
         is_ticket,
+        ticket,
     )
     .await?;
     state
@@ -202,6 +251,7 @@ pub async fn authorizer_events(
         Some(appid.as_str()),
         &xml,
         false,
+        None,
     )
     .await?;
     state
@@ -275,9 +325,8 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
 
 async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::Result<()> {
     match event {
-        ComponentEvent::VerifyTicket { ticket, .. } => {
-            state.client.put_verify_ticket(&ticket).await?;
-        }
+        // Written with its row when it was received (newer tickets only); nothing left to do.
+        ComponentEvent::VerifyTicket { .. } => {}
         ComponentEvent::Authorized {
             authorizer_appid,
             authorization_code,

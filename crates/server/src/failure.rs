@@ -58,7 +58,10 @@ impl Failure {
             ClientError::Api { code, message, .. } => Failure::wechat(*code, message),
             ClientError::OutcomeUnknown { endpoint, .. } => Failure::new(
                 "outcome_unknown",
-                format!("the answer of {endpoint} was lost; WeChat may or may not have applied it"),
+                format!(
+                    "{endpoint}: {}; WeChat may or may not have applied it",
+                    what_happened(e)
+                ),
                 "Check the account on WeChat before trying again.",
             ),
             ClientError::Transport { .. } => Failure::new(
@@ -73,6 +76,20 @@ impl Failure {
             ),
             _ => Failure::new("internal", e.to_string(), "See the service's logs."),
         }
+    }
+}
+
+/// What became of a call whose outcome is unknown, in words: WeChat answered `-1` (it did answer;
+/// `-1` says nothing about whether it applied the call), or the answer was lost on the way.
+pub fn what_happened(e: &ClientError) -> String {
+    let cause = match e {
+        ClientError::OutcomeUnknown { cause, .. } => cause.as_ref(),
+        other => other,
+    };
+    match cause {
+        ClientError::Api { code: -1, .. } => "WeChat answered -1 (system busy)".to_owned(),
+        ClientError::Decode { .. } => format!("WeChat's answer could not be read ({cause})"),
+        _ => format!("the answer was lost ({cause})"),
     }
 }
 

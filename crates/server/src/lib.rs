@@ -26,6 +26,7 @@ pub mod authorization;
 pub mod calendar;
 pub mod callback;
 pub mod console;
+pub mod edge;
 pub mod event;
 pub mod failure;
 pub mod job;

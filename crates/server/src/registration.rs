@@ -5,8 +5,8 @@
 //! awaiting_admin ──callback(ticket), once──▶ ticket_received ──▶ submitting ──fastregister──▶ code_received
 //!    │                                          │      ▲            │     │                           │ query_auth
 //!    │ operator: abandon,                       │      │ resend,    │     └─WeChat error──▶ failed    ▼
-//!    │ before any call                          │      │ at most    │ lost answer, a crash,      registered ──▶ setup
-//!    ▼                                          │      │ once       │ or the resend answered 61058    ▲
+//!    │ before any call                          │      │ if WeChat  │ lost answer, a crash,      registered ──▶ setup
+//!    ▼                                          │      │ shows none │ or the resend answered 61058    ▲
 //!  abandoned ◀──────────────────────────────────┘      │            ▼                                 │
 //!                                                      └───── outcome_unknown ──reconcile: found──────┘
 //! ```
@@ -18,10 +18,12 @@
 //! api_get_authorizer_list, and, among several candidates, from the missing name of a Mini
 //! Program fresh from fastregister.
 //!
-//! The ticket is sent again at most once, and only when WeChat's authorizer list shows no new
-//! Mini Program after `reconcile_grace_secs` (WeChat authorizes every Mini Program it
-//! fast-registers to the component at once, so its absence suggests the first call never
-//! applied). A 61058 answer to that resend is taken as proof that the first one applied (the
+//! The ticket is sent again only when WeChat's authorizer list shows no new Mini Program after
+//! `reconcile_grace_secs` (WeChat authorizes every Mini Program it fast-registers to the
+//! component at once, so its absence shows the call never applied — WeChat answered -1 without
+//! acting, or the request never reached it); the wait doubles with each call, up to
+//! [`MAX_FASTREGISTER_CALLS`] calls while the ticket is valid. A 61058 answer to a resend is taken
+//! as proof that an earlier one applied (the
 //! ticket is single use): the registration does not fail but goes back to `outcome_unknown` and
 //! reconciles for the rest of `reconcile_timeout_secs`, counted from the first call, with a
 //! note for the operator. `submissions` counts only calls that may have reached WeChat (one
@@ -69,6 +71,14 @@ pub const ABANDONED: &str = "abandoned";
 
 /// fastregister's answer to a ticket it does not take: unknown, expired, or already spent.
 const TICKET_SPENT: i64 = 61058;
+/// The most fastregister calls one ticket is sent in (the first and its resends after WeChat
+/// answered -1 or the answer was lost, each only when WeChat showed no trace of the one before).
+pub const MAX_FASTREGISTER_CALLS: i64 = 8;
+
+/// How long after the first call the ticket is still sent: fastregisterauth's ticket is short
+/// lived (the emulator keeps WeChat's 30 minutes); past this a resend could only fail.
+const FASTREGISTER_TICKET_LIFE_MS: i64 = 25 * 60 * 1000;
+
 /// The note (and history entry) of a resend that found the ticket spent.
 const SPENT_NOTE: &str = "the resent ticket answered 61058 (invalid ticket): it was already spent, so the first fastregister call did apply and the Mini Program exists. Finding it again from the `authorized` push and the authorizer list until reconcile_timeout_secs after the first call; fastregister is not sent again.";
 
@@ -88,7 +98,8 @@ pub struct Registration {
     /// When the first fastregister call that may have reached WeChat was (about to be) made
     /// (unix ms).
     pub submitted_at: Option<i64>,
-    /// fastregister calls that may have reached WeChat (at most 2: the first and one resend).
+    /// fastregister calls that may have reached WeChat (the first and the resends, at most
+    /// [`MAX_FASTREGISTER_CALLS`]).
     pub submissions: i64,
     /// The new Mini Program.
     pub mini_program_appid: Option<String>,
@@ -199,7 +210,9 @@ pub enum StartError {
 ///
 /// `copy_wx_verify`: `None` reuses the account's verification (the usual wish); `Some(false)` is
 /// overridden for government, media and other-organization accounts, which must reuse it (61056).
-#[tracing::instrument(skip_all, fields(oa = %oa_appid), err(Display))]
+// Refusals (not authorized, in progress, invalid) are the caller's: logged at INFO; the callers log
+// `Unexpected` at ERROR.
+#[tracing::instrument(skip_all, fields(oa = %oa_appid), err(level = "info", Display))]
 pub async fn start(
     state: &AppState,
     oa_appid: &AppId,
@@ -436,7 +449,7 @@ pub enum AbandonError {
 /// A compare-and-set like every other change: a callback or a job that moves the registration
 /// on at the same moment wins or loses cleanly, and a job that runs later finds it `abandoned`
 /// and does nothing.
-#[tracing::instrument(skip_all, fields(registration = %id), err(Display))]
+#[tracing::instrument(skip_all, fields(registration = %id), err(level = "info", Display))]
 pub async fn abandon(state: &AppState, id: &str, actor: &str) -> Result<Registration, AbandonError> {
     let mut tx = state.db.begin().await?;
     let mut from = None;
@@ -726,7 +739,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
         &reg.subject(),
         Some(TICKET_RECEIVED),
         SUBMITTING,
-        resend.then_some("the ticket is sent once more"),
+        resend.then_some("the ticket is sent again"),
     )
     .await?;
     tx.commit().await?;
@@ -777,8 +790,8 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
         }
         Err(e) if is_lost_answer(&e) => {
             let note = format!(
-                "fastregister's answer was lost ({}); WeChat may have created the Mini Program. Reconciling from the `authorized` push and the authorizer list; fastregister is not called again.",
-                short(&e)
+                "fastregister (call {submissions}): {}; WeChat may have created the Mini Program. Reconciling from the `authorized` push and the authorizer list; fastregister is sent again only if WeChat shows no trace of this call.",
+                crate::failure::what_happened(&e)
             );
             transition_now(state, &reg, SUBMITTING, OUTCOME_UNKNOWN, Some(&note), None).await?;
             set_note(state, &reg.id, &note).await?;
@@ -1130,28 +1143,34 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
     }
     // No new Mini Program at all: WeChat authorizes every Mini Program it fast-registers to the
     // component at once, so after the grace period its absence suggests the call was not applied
-    // (the process died before sending it, or the connection was cut before WeChat read it). The
-    // ticket is then sent once more — never a second time. If WeChat had applied the first call
-    // after all (its list was late), the resend answers 61058 and `submit` comes back here.
+    // (WeChat answered -1 without acting, the process died before sending it, or the connection
+    // was cut before WeChat read it). The ticket is then sent again, as long as that evidence
+    // holds after each call: the wait doubles with every call (grace, 2×, 4×, at most 8×), at
+    // most MAX_FASTREGISTER_CALLS calls, and only while the ticket is young enough to still be
+    // valid. If WeChat had applied an earlier call after all (its list was late), the resend
+    // answers 61058 and `submit` comes back here.
     let grace_ms = i64::try_from(state.settings.reconcile_grace_secs).unwrap_or(60) * 1000;
     let none_since_the_call = !matches.iter().any(|c| c.from_push || c.exact);
-    if none_since_the_call && now_ms() - submitted_at >= grace_ms {
-        let submissions: Option<(i64,)> = fetch_optional!(
-            &state.db,
-            (i64,),
-            "SELECT submissions FROM registrations WHERE id = $1",
-            &reg.id
-        )
-        .context("cannot read a registration")?;
-        if submissions.is_some_and(|(n,)| n < 2) {
-            let note = "no new Mini Program appeared in WeChat's authorizer list within reconcile_grace_secs of the lost answer, so WeChat probably did not apply fastregister; the ticket is sent once more (a 61058 answer would prove the first call applied)";
-            transition_now(state, reg, OUTCOME_UNKNOWN, TICKET_RECEIVED, Some(note), None).await?;
-            set_note(state, &reg.id, note).await?;
+    // The registration's row changes last when the latest call's answer is recorded.
+    let last_call = reg.updated_at.max(submitted_at);
+    let submissions = reg.submissions.max(1);
+    let backoff = grace_ms.saturating_mul(1 << (submissions - 1).clamp(0, 3));
+    if none_since_the_call && now_ms() - last_call >= backoff {
+        let ticket_young = now_ms() - submitted_at < FASTREGISTER_TICKET_LIFE_MS;
+        if submissions < MAX_FASTREGISTER_CALLS && ticket_young && !ticket_spent(state, &reg.id).await? {
+            let note = format!(
+                "no new Mini Program appeared in WeChat's authorizer list {} s after fastregister call {submissions}, so WeChat did not apply it; the ticket is sent again (call {} of at most {MAX_FASTREGISTER_CALLS}; a 61058 answer would prove an earlier call applied)",
+                backoff / 1000,
+                submissions + 1
+            );
+            transition_now(state, reg, OUTCOME_UNKNOWN, TICKET_RECEIVED, Some(&note), None).await?;
+            set_note(state, &reg.id, &note).await?;
             return Ok(Outcome::WaitUntil(now_ms()));
         }
     }
     let timeout_ms = i64::try_from(state.settings.reconcile_timeout_secs).unwrap_or(i64::MAX / 4_000) * 1000;
-    if now_ms() - submitted_at > timeout_ms {
+    // Counted from the latest call: a resent ticket is reconciled for as long as the first.
+    if now_ms() - last_call > timeout_ms {
         let failure = if matches.len() > 1 {
             let appids: Vec<String> = matches.iter().map(|m| m.item.authorizer_appid.to_string()).collect();
             Failure::new(
@@ -1179,7 +1198,11 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
         } else {
             Failure::new(
                 "outcome_unknown",
-                "fastregister's answer was lost and no new Mini Program appeared; WeChat probably did not apply it",
+                format!(
+                    "fastregister was sent {} time(s); WeChat answered -1 or its answer was lost each time ({}), and no new Mini Program appeared in the authorizer list, so WeChat did not apply it",
+                    reg.submissions,
+                    reg.note.as_deref().unwrap_or("no detail")
+                ),
                 "Start a new registration: the admin must confirm again (a ticket is single use).",
             )
         };

@@ -406,6 +406,34 @@ impl Settings {
         Self::from_sources(text.as_deref(), |name| std::env::var(name).ok())
     }
 
+    /// Loads the settings like [`Settings::load`] for a tool that never talks to WeChat (`fastreg
+    /// console reset-password`): the component's appid and secrets may be absent (placeholders
+    /// stand in for them; nothing may use them).
+    pub fn load_without_component(config_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let text = match config_file {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            })?),
+            None => None,
+        };
+        let in_file = |key: &str| {
+            text.as_deref()
+                .and_then(|t| t.parse::<toml::Table>().ok())
+                .is_some_and(|t| lookup(&t, key).is_some())
+        };
+        Self::from_sources(text.as_deref(), |name| {
+            std::env::var(name).ok().or_else(|| {
+                let setting = SETTINGS.iter().find(|s| s.env == name)?;
+                (setting.key.starts_with("component.")
+                    && setting.default.is_none()
+                    && setting.key != "component.previous_encoding_aes_key"
+                    && !in_file(setting.key))
+                .then(|| "unused-by-this-command".to_owned())
+            })
+        })
+    }
+
     /// Loads from a TOML text and an environment lookup (what [`Settings::load`] does, testable).
     pub fn from_sources(toml_text: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut merged = toml::Table::new();

@@ -34,10 +34,12 @@
 //! - addcategory / modifycategory: getcategory — the categories are set / the resubmitted one left
 //!   the rejected state, or `limit - quota` grew: applied;
 //! - setnickname: see `reconcile_nickname` — the name shown, the `wxa_nickname_audit` push for
-//!   the name, a grown `nickname_info.modify_used_count`, and 91003 to a single resend.
+//!   the name, a grown `nickname_info.modify_used_count`, and 91003 to a resend.
 //!
 //! A call whose effect does not show within `reconcile_grace_secs` of sending provably was not
-//! applied and is sent once more — never a third time (the step then stops, `outcome_unknown`).
+//! applied (WeChat answered -1 without acting, or the request never reached it) and is sent
+//! again, the wait doubling with each send, at most [`MAX_SENDS`] times (the step then stops,
+//! `outcome_unknown`, saying whether WeChat answered -1 or the answer was lost).
 //! Errors WeChat may recover from are retried with backoff; the others stop the step with the
 //! catalog's meaning and remedy.
 
@@ -341,6 +343,7 @@ pub async fn store_plan(state: &AppState, plan: SetupPlan) -> Result<String, Pla
     let mut out = SetupPlan::default();
     if let Some(n) = plan.nickname {
         rules::check_nickname(&n.name).map_err(|e| PlanError::Rule(e.to_string()))?;
+        rules::check_not_deceptive("nickname.name", &n.name).map_err(|e| PlanError::Rule(e.to_string()))?;
         if n.other_stuff.len() > 5 {
             return Err(PlanError::Rule("nickname.other_stuff: at most 5 materials".into()));
         }
@@ -371,6 +374,7 @@ pub async fn store_plan(state: &AppState, plan: SetupPlan) -> Result<String, Pla
     }
     if let Some(s) = plan.signature {
         rules::check_signature(&s).map_err(|e| PlanError::Rule(e.to_string()))?;
+        rules::check_not_deceptive("signature", &s).map_err(|e| PlanError::Rule(e.to_string()))?;
         out.signature = Some(s);
     }
     if let Some(cats) = plan.categories {
@@ -586,9 +590,13 @@ struct Detail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     submitted_at: Option<i64>,
     /// How many times it may have reached WeChat: a lost call that provably did not apply is
-    /// sent once more, never a third time.
+    /// sent again, at most [`MAX_SENDS`] times in all.
     #[serde(default, skip_serializing_if = "is_zero")]
     sends: u32,
+    /// What became of the latest send whose outcome is unknown (`WeChat answered -1`, `the
+    /// answer was lost (…)`), for the operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unknown: Option<String>,
     /// What WeChat showed right before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     before: Option<Before>,
@@ -613,6 +621,11 @@ struct Detail {
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }
+
+/// The most times a setup call that must not be resent blindly is sent: each resend only after
+/// WeChat showed no trace of the one before (WeChat answered -1 without acting, or the request
+/// never reached it).
+pub const MAX_SENDS: u32 = 6;
 
 /// What became of a call that must not be resent.
 enum Sent<T> {
@@ -727,7 +740,9 @@ impl Ctx<'_> {
                 Ok(Sent::Answered(answer))
             }
             Err(e) if is_lost_answer(&e) => {
-                tracing::warn!(step = %self.step.step, call, error = %e, "answer lost; reconciling from WeChat's state");
+                tracing::warn!(step = %self.step.step, call, error = %e, "outcome unknown; reconciling from WeChat's state");
+                self.detail.unknown = Some(crate::failure::what_happened(&e));
+                self.save(None, None).await?;
                 Ok(Sent::Lost(e.to_string()))
             }
             Err(e) => {
@@ -747,11 +762,14 @@ impl Ctx<'_> {
         )
     }
 
-    /// When a lost call that changed nothing on WeChat is known not to have been applied.
+    /// When a lost call that changed nothing on WeChat is known not to have been applied: the
+    /// grace period after the latest send, doubled with each send (at most 8×), so a WeChat that
+    /// keeps answering -1 is given more time each round.
     fn grace_until(&self) -> i64 {
         let grace_ms = i64::try_from(self.state.settings.reconcile_grace_secs)
             .unwrap_or(60)
-            .saturating_mul(1000);
+            .saturating_mul(1000)
+            .saturating_mul(1 << self.detail.sends.saturating_sub(1).min(3));
         self.detail
             .submitted_at
             .unwrap_or(self.step.updated_at)
@@ -766,23 +784,29 @@ impl Ctx<'_> {
     }
 
     /// The lost call changed nothing on WeChat within the grace period, so WeChat did not apply
-    /// it: the step runs again and sends it once more — or stops if that was the second time.
+    /// it: the step runs again and sends it again — or stops after [`MAX_SENDS`] sends.
     async fn not_applied(&mut self) -> anyhow::Result<Outcome> {
         let (call, _) = self.in_flight();
-        if self.detail.sends >= 2 {
+        let what = self
+            .detail
+            .unknown
+            .clone()
+            .unwrap_or_else(|| "the answer was lost".to_owned());
+        if self.detail.sends >= MAX_SENDS {
             return self
                 .fail(Failure::new(
                     "outcome_unknown",
                     format!(
-                        "{call}'s answer was lost twice and WeChat shows no change; it is not sent a third time"
+                        "{call} was sent {} times; each time WeChat answered -1 or the answer was lost (last: {what}), and WeChat shows no change; it is not sent again",
+                        self.detail.sends
                     ),
                     "Check the Mini Program on WeChat and this service's access to it, then attach the step again to retry.",
                 ))
                 .await;
         }
         let note = format!(
-            "{call}'s answer was lost and WeChat showed no change after {} s, so it was not applied: sent once more",
-            self.state.settings.reconcile_grace_secs
+            "{call}: {what}, and WeChat showed no change after the grace period, so it was not applied: sent again (send {} of at most {MAX_SENDS})",
+            self.detail.sends + 1
         );
         tracing::info!(step = %self.step.step, %note, "lost answer reconciled");
         self.detail.submitted = false;
@@ -1021,7 +1045,7 @@ async fn nickname_answered(ctx: &mut Ctx<'_>, resp: SetNicknameResponse) -> anyh
 /// 2. the `wxa_nickname_audit` push for this name decides the step ([`nickname_audit_pushed`]);
 /// 3. `nickname_info.modify_used_count` grew since the call: WeChat counted the rename, so an
 ///    audit is open — wait for 1 or 2;
-/// 4. none of these after the grace period: setnickname is sent once more. That cannot open a
+/// 4. none of these after the grace period: setnickname is sent again. That cannot open a
 ///    second audit: while one is open WeChat refuses any new name (91003), which proves the lost
 ///    call opened it (then wait for 1 or 2); an answer proves it had not been applied.
 async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::Result<Outcome> {
@@ -1056,7 +1080,7 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
     if now_ms() < ctx.grace_until() {
         return Ok(Outcome::WaitUntil(ctx.grace_until().min(next_poll)));
     }
-    if ctx.detail.sends >= 2 {
+    if ctx.detail.sends >= MAX_SENDS {
         return ctx.not_applied().await;
     }
     let req = step_try!(nickname_request(ctx, plan).await);
@@ -1072,7 +1096,7 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
     {
         Sent::Answered(resp) => {
             ctx.detail.note = Some(
-                "setnickname's answer was lost and WeChat showed no trace of it, so it was not applied: sent once more"
+                "setnickname's outcome was unknown and WeChat showed no trace of it, so it was not applied: sent again"
                     .into(),
             );
             nickname_answered(ctx, resp).await
@@ -1080,7 +1104,7 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
         Sent::Refused(e) if e.code() == Some(91003) => {
             ctx.detail.audit_open = true;
             ctx.detail.note = Some(
-                "setnickname's answer was lost; sent once more, WeChat refused a second name while an audit is open \
+                "setnickname's outcome was unknown; sent again, WeChat refused a second name while an audit is open \
                  (91003), so the lost call opened it: its result comes by the wxa_nickname_audit push or shows in \
                  getaccountbasicinfo"
                     .into(),

@@ -96,6 +96,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Test hooks.
     pub crash_points: CrashPoints,
+    /// The bound on concurrent password hashing (console sign-in).
+    pub password_hashing: Arc<crate::console::sign_in::PasswordHashing>,
 }
 
 /// A built service, bound and ready to run.
@@ -214,6 +216,7 @@ impl Application {
                 .build()
                 .map_err(|e| StartError::Settings(format!("HTTP client: {e}")))?,
             crash_points: CrashPoints::default(),
+            password_hashing: Arc::default(),
         };
         crate::api::keys::install_bootstrap_key(&state)
             .await
@@ -245,7 +248,7 @@ impl Application {
     /// Serves HTTP and runs the workers until the future is dropped or the server fails.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let api = crate::api::router(self.state.clone()).merge(crate::recovery::routes(self.state.clone()));
-        let router = crate::console::mount(api, self.state.clone());
+        let router = crate::api::outer_layers(crate::console::mount(api, self.state.clone()));
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

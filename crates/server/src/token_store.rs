@@ -135,6 +135,35 @@ fn authorizer_key(authorizer: &AppId) -> String {
     format!("authorizer_token:{authorizer}")
 }
 
+/// Stores a pushed verify ticket in `tx` unless the stored one was issued later: `issued_at_ms`
+/// is the push's `CreateTime`, so a replayed older push (genuinely signed, byte for byte) cannot
+/// roll the ticket back. Returns whether the ticket was written.
+pub async fn put_verify_ticket_if_newer(
+    tx: &mut crate::store::Tx,
+    secrets: &SecretBox,
+    component: &AppId,
+    ticket: &Secret,
+    issued_at_ms: i64,
+) -> anyhow::Result<bool> {
+    let key = ticket_key(component);
+    let sealed = secrets.seal_str(&format!("tokens:{key}"), ticket.expose());
+    let digest = secrets.digest("tokens", ticket.expose());
+    let n = execute!(
+        tx,
+        "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at, issued_at) VALUES ($1, $2, $3, NULL, $4, $5)
+         ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
+             updated_at = excluded.updated_at, issued_at = excluded.issued_at
+         WHERE tokens.issued_at IS NULL OR tokens.issued_at <= excluded.issued_at",
+        &key,
+        sealed,
+        digest,
+        now_ms(),
+        issued_at_ms
+    )
+    .map_err(|e| anyhow::Error::new(e).context("cannot store the verify ticket"))?;
+    Ok(n > 0)
+}
+
 /// The sealing context of an authorizer's refresh token.
 pub fn refresh_context(authorizer: &str) -> String {
     format!("refresh_token:{authorizer}")

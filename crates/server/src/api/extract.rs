@@ -4,8 +4,8 @@
 //! - [`Json`], [`Path`] and [`Query`] stand in for axum's: same use in handlers, but a body
 //!   without `Content-Type: application/json` (415), malformed JSON (400), a wrong type, a
 //!   missing or unknown field (422, naming the field by its serde path: `setup.nickname.name`),
-//!   a body over [`BODY_LIMIT`] (413), a bad path parameter or query string (400) answer
-//!   `{code, message, remedy}`;
+//!   a body over [`BODY_LIMIT`] (413), a bad path parameter or query string (400), a control
+//!   character in a string (400, [`crate::edge`]) answer `{code, message, remedy}`;
 //! - [`json_errors`] turns what is left (an unknown route's 404, a wrong method's 405, any other
 //!   framework answer that is not JSON) into the same shape.
 
@@ -47,6 +47,10 @@ where
             return Err(not_json(req.headers()));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(unreadable)?;
+        if let Some(found) = crate::edge::in_json(&bytes) {
+            tracing::info!(reason = %found.message(), "request refused: control character");
+            return Err(found.to_api_error());
+        }
         parse(&bytes).map(Json)
     }
 }

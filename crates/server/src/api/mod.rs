@@ -145,14 +145,31 @@ pub fn router(state: AppState) -> Router {
             "/wechat/authorizers/{appid}/events",
             post(crate::event::authorizer_events),
         )
+        .merge(callbacks(state.clone()))
+        .with_state(state)
+}
+
+/// The pages WeChat sends an admin back to, with the console's security headers.
+fn callbacks(state: AppState) -> Router<AppState> {
+    Router::new()
         .route("/callback/authorize", get(crate::callback::authorize))
         .route("/callback/fastregister", get(crate::callback::fastregister))
         .route("/callback/rebind", get(crate::callback::rebind))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::console::security_headers,
+        ))
+}
+
+/// The layers around the whole service (API, console, callbacks, pushes): every request is
+/// traced, and refused at the edge if it carries a control character ([`crate::edge`]).
+pub fn outer_layers(router: Router) -> Router {
+    router
+        .layer(axum::middleware::from_fn(crate::edge::refuse_control_characters))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // The path only: queries carry `state`, tickets and codes.
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
             }),
         )
-        .with_state(state)
 }

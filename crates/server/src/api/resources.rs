@@ -7,7 +7,7 @@ use super::keys::Actor;
 use crate::failure::Failure;
 use crate::startup::AppState;
 use crate::store::history;
-use crate::{fetch_optional, registration, setup};
+use crate::{fetch_one, fetch_optional, registration, setup};
 use anyhow::Context;
 use axum::Extension;
 use axum::extract::State;
@@ -333,6 +333,18 @@ pub(super) async fn category_catalog(
     Path(appid_s): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let appid = appid(appid_s)?;
+    // Only for a Mini Program we know: any other appid would reach WeChat without a token and
+    // come back as a 502 (and an ERROR in our log) for what is the caller's typo.
+    let (known,): (i64,) = fetch_one!(
+        &state.db,
+        (i64,),
+        "SELECT COUNT(*) FROM mini_programs WHERE appid = $1",
+        appid.as_str()
+    )
+    .context("cannot read a Mini Program")?;
+    if known == 0 {
+        return Err(ApiError::not_found("Mini Program"));
+    }
     let all = state
         .client
         .all_categories(&appid)

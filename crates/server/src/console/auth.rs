@@ -11,10 +11,16 @@
 //!   before anything is done. The sign-in form, which has no session yet, uses a double-submit
 //!   token: a random value in a cookie and in the form, which a foreign site can neither read nor
 //!   set.
-//! - Five wrong passwords in a row lock the user for five minutes.
+//! - Sign-in is throttled per client address ([`super::sign_in`]): five wrong passwords in a row
+//!   lock that user name *from that address* for five minutes, twenty from one address lock the
+//!   address, and at most two argon2 hashes run at once (an attempt that cannot start within a
+//!   few seconds is answered 429), so a flood of sign-ins can neither exhaust memory nor lock the
+//!   real admin out from elsewhere.
+//! - A generated one-time password works for [`ONE_TIME_PASSWORD_TTL_MS`] only.
 
 use super::error::ConsoleError;
 use super::i18n::Lang;
+use super::sign_in::{self, ClientAddress, HashingError, Throttled};
 use super::view;
 use crate::startup::{AppState, audit};
 use crate::store::now_ms;
@@ -43,10 +49,11 @@ const LOGIN_CSRF_COOKIE: &str = "fastreg_login_csrf";
 pub const ADMIN: &str = "admin";
 /// A session lasts this long after its last use.
 const SESSION_TTL_MS: i64 = 12 * 3600 * 1000;
-/// Wrong passwords in a row before the user is locked.
-const MAX_FAILED_LOGINS: i64 = 5;
-/// How long the lock lasts.
-const LOCK_MS: i64 = 5 * 60 * 1000;
+/// How long a generated one-time password works (printed, it may be read later by others).
+pub const ONE_TIME_PASSWORD_TTL_MS: i64 = 24 * 3600 * 1000;
+/// What a sign-in that found every hashing slot busy is told.
+const BUSY_ZH: &str = "现在登录的人太多，请几秒后再试。";
+const BUSY_EN: &str = "Too many sign-ins at once; try again in a few seconds.";
 /// The shortest password a user may choose.
 const MIN_PASSWORD_CHARS: usize = 10;
 
@@ -95,30 +102,33 @@ fn generate_password() -> String {
         .collect()
 }
 
-/// An argon2id hash (PHC string) of `password`, computed off the async threads.
-async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2::Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("cannot hash a password: {e}"))
-    })
-    .await
-    .context("the password hashing task failed")?
+/// An argon2id hash (PHC string) of `password`.
+fn argon2_hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash a password: {e}"))
 }
 
-/// Whether `password` matches `stored` (an argon2 PHC string), off the async threads.
-async fn verify_password(password: String, stored: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed =
-            PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("a stored password hash is malformed: {e}"))?;
-        Ok(argon2::Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .context("the password checking task failed")?
+/// An argon2id hash of `password`, computed off the async threads within the hashing bound.
+async fn hash_password(state: &AppState, password: String) -> Result<String, HashingError> {
+    state.password_hashing.run(move || argon2_hash(&password)).await
+}
+
+/// Whether `password` matches `stored` (an argon2 PHC string), off the async threads within the
+/// hashing bound.
+async fn verify_password(state: &AppState, password: String, stored: String) -> Result<bool, HashingError> {
+    state
+        .password_hashing
+        .run(move || {
+            let parsed =
+                PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("a stored password hash is malformed: {e}"))?;
+            Ok(argon2::Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok())
+        })
+        .await
 }
 
 /// A hash no password matches, checked for unknown users so that a wrong name takes as long as
@@ -126,8 +136,26 @@ async fn verify_password(password: String, stored: String) -> anyhow::Result<boo
 async fn dummy_hash() -> &'static str {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
-        .get_or_init(|| async { hash_password(random_token()).await.unwrap_or_default() })
+        .get_or_init(|| async {
+            let password = random_token();
+            tokio::task::spawn_blocking(move || argon2_hash(&password).unwrap_or_default())
+                .await
+                .unwrap_or_default()
+        })
         .await
+}
+
+impl From<HashingError> for ConsoleError {
+    fn from(e: HashingError) -> Self {
+        match e {
+            HashingError::Busy => ConsoleError::invalid(
+                "现在登录的人太多，请几秒后再试。",
+                "Too many sign-ins at once; try again in a few seconds.",
+                "/console/login",
+            ),
+            HashingError::Unexpected(e) => ConsoleError::Unexpected(e),
+        }
+    }
 }
 
 /// Creates the first console user, `admin`, if there is no user yet, and returns its generated
@@ -140,16 +168,18 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<Option<String>>
         return Ok(None);
     }
     let password = generate_password();
-    let hash = hash_password(password.clone()).await?;
+    let hash = hash_password(state, password.clone()).await?;
     let now = now_ms();
     let created = execute!(
         &state.db,
-        "INSERT INTO console_users (id, username, password_hash, must_change_password, created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $4, $4) ON CONFLICT (username) DO NOTHING",
+        "INSERT INTO console_users (id, username, password_hash, must_change_password, password_expires_at,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, 1, $5, $4, $4) ON CONFLICT (username) DO NOTHING",
         uuid::Uuid::new_v4().to_string(),
         ADMIN,
         &hash,
-        now
+        now,
+        now + ONE_TIME_PASSWORD_TTL_MS
     )
     .context("cannot create the console admin")?;
     if created == 0 {
@@ -174,20 +204,34 @@ pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<Option<String>>
 /// Gives `username` a new generated one-time password (returned, to be printed), unlocks it and
 /// signs it out everywhere; creates the user if it does not exist.
 pub async fn reset_admin_password(state: &AppState, username: &str) -> anyhow::Result<String> {
+    reset_password(&state.db, &state.password_hashing, username).await
+}
+
+/// [`reset_admin_password`] on a database alone: what `fastreg console reset-password` runs,
+/// which needs neither the component's secrets nor the encryption key.
+pub async fn reset_password(
+    db: &crate::store::Db,
+    hashing: &super::sign_in::PasswordHashing,
+    username: &str,
+) -> anyhow::Result<String> {
     let password = generate_password();
-    let hash = hash_password(password.clone()).await?;
+    let plain = password.clone();
+    let hash = hashing.run(move || argon2_hash(&plain)).await?;
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     execute!(
         &mut tx,
-        "INSERT INTO console_users (id, username, password_hash, must_change_password, created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $4, $4)
+        "INSERT INTO console_users (id, username, password_hash, must_change_password, password_expires_at,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, 1, $5, $4, $4)
          ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, must_change_password = 1,
-             failed_logins = 0, locked_until = NULL, updated_at = excluded.updated_at",
+             password_expires_at = excluded.password_expires_at, failed_logins = 0, locked_until = NULL,
+             updated_at = excluded.updated_at",
         uuid::Uuid::new_v4().to_string(),
         username,
         &hash,
-        now
+        now,
+        now + ONE_TIME_PASSWORD_TTL_MS
     )
     .context("cannot reset a console password")?;
     execute!(
@@ -196,15 +240,15 @@ pub async fn reset_admin_password(state: &AppState, username: &str) -> anyhow::R
         username
     )
     .context("cannot end a user's sessions")?;
-    tx.commit().await?;
-    audit(
-        state,
-        "console",
-        "console_user.reset_password",
-        &format!("console_user:{username}"),
-        "",
+    execute!(
+        &mut tx,
+        "INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ('console', 'console_user.reset_password', $1, '', $2)",
+        format!("console_user:{username}"),
+        now
     )
-    .await;
+    .context("cannot write the audit log")?;
+    tx.commit().await?;
+    super::sign_in::clear_user(db, username).await?;
     Ok(password)
 }
 
@@ -295,7 +339,15 @@ fn set_cookie(response: &mut Response, value: String) {
 /// A `next` that stays inside the console (never another site).
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with("/console") && !n.starts_with("//") && !n.contains('\\') => n,
+        // A control character would end up in the `Location` header (CR/LF split it).
+        Some(n)
+            if n.starts_with("/console")
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.contains(char::is_control) =>
+        {
+            n
+        }
         _ => "/console/",
     }
 }
@@ -375,6 +427,7 @@ pub(super) struct LoginForm {
 pub(super) async fn login(
     State(state): State<AppState>,
     lang: Lang,
+    address: ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ConsoleError> {
@@ -399,37 +452,70 @@ pub(super) async fn login(
         r
     };
     let now = now_ms();
+    let busy = |refused: Response| {
+        let mut r = refused;
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        r
+    };
+    match sign_in::throttled(&state, &username, &address, now).await? {
+        Some(Throttled::User) => {
+            tracing::info!(user = %username, address = %address.0, "sign-in refused: locked from this address");
+            return Ok(refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "密码连续输错太多次，请 5 分钟后再试。",
+                "Too many wrong passwords in a row; try again in 5 minutes.",
+            ));
+        }
+        Some(Throttled::Address) => {
+            tracing::info!(address = %address.0, "sign-in refused: too many failures from this address");
+            return Ok(refuse(
+                StatusCode::TOO_MANY_REQUESTS,
+                "这个网络地址登录失败太多次，请 15 分钟后再试。",
+                "Too many failed sign-ins from your address; try again in 15 minutes.",
+            ));
+        }
+        None => {}
+    }
     let user: Option<(String, String, i64, Option<i64>)> = fetch_optional!(
         &state.db,
         (String, String, i64, Option<i64>),
-        "SELECT id, password_hash, must_change_password, locked_until FROM console_users WHERE username = $1",
+        "SELECT id, password_hash, must_change_password, password_expires_at FROM console_users WHERE username = $1",
         &username
     )
     .context("cannot read a console user")?;
-    let Some((user_id, hash, must_change, locked_until)) = user else {
-        let _ = verify_password(form.password.clone(), dummy_hash().await.to_owned()).await;
-        tracing::warn!("sign-in refused: unknown user");
+    let Some((user_id, hash, must_change, password_expires_at)) = user else {
+        match verify_password(&state, form.password.clone(), dummy_hash().await.to_owned()).await {
+            Err(HashingError::Busy) => return Ok(busy(refuse(StatusCode::TOO_MANY_REQUESTS, BUSY_ZH, BUSY_EN))),
+            Err(HashingError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
+            Ok(_) => {}
+        }
+        sign_in::record_failure(&state, &username, &address, now).await?;
+        tracing::warn!(address = %address.0, "sign-in refused: unknown user");
         return Ok(refuse(
             StatusCode::UNAUTHORIZED,
             "用户名或密码不对。",
             "Wrong username or password.",
         ));
     };
-    if locked_until.is_some_and(|t| t > now) {
+    let right = match verify_password(&state, form.password.clone(), hash).await {
+        Err(HashingError::Busy) => return Ok(busy(refuse(StatusCode::TOO_MANY_REQUESTS, BUSY_ZH, BUSY_EN))),
+        Err(HashingError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
+        Ok(right) => right,
+    };
+    if right && must_change == 1 && password_expires_at.is_some_and(|t| t <= now) {
+        tracing::info!(user = %username, "sign-in refused: the one-time password has expired");
         return Ok(refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "密码连续输错太多次，请 5 分钟后再试。",
-            "Too many wrong passwords in a row; try again in 5 minutes.",
+            StatusCode::UNAUTHORIZED,
+            "一次性密码已过期（有效期 24 小时）。在服务器上运行 fastreg console reset-password 获取新的一次性密码。",
+            "The one-time password has expired (it works for 24 hours). Run `fastreg console reset-password` on the server for a new one.",
         ));
     }
-    if !verify_password(form.password.clone(), hash).await? {
+    if !right {
+        sign_in::record_failure(&state, &username, &address, now).await?;
         execute!(
             &state.db,
-            "UPDATE console_users SET failed_logins = failed_logins + 1,
-                 locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END, updated_at = $3
-             WHERE id = $4",
-            MAX_FAILED_LOGINS,
-            now + LOCK_MS,
+            "UPDATE console_users SET failed_logins = failed_logins + 1, updated_at = $1 WHERE id = $2",
             now,
             &user_id
         )
@@ -449,6 +535,7 @@ pub(super) async fn login(
             "Wrong username or password.",
         ));
     }
+    sign_in::clear(&state, &username, &address).await?;
     let token = random_token();
     let mut tx = state.db.begin().await?;
     execute!(
@@ -597,7 +684,7 @@ pub(super) async fn change_password(
         &session.user_id
     )
     .context("cannot read a console user")?;
-    if !verify_password(form.current.clone(), hash).await? {
+    if !verify_password(&state, form.current.clone(), hash).await? {
         return refuse("当前密码不对。", "The current password is wrong.");
     }
     if form.new.chars().count() < MIN_PASSWORD_CHARS {
@@ -615,11 +702,12 @@ pub(super) async fn change_password(
             "The new password must differ from the current one.",
         );
     }
-    let hash = hash_password(form.new.clone()).await?;
+    let hash = hash_password(&state, form.new.clone()).await?;
     let mut tx = state.db.begin().await?;
     execute!(
         &mut tx,
-        "UPDATE console_users SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3",
+        "UPDATE console_users SET password_hash = $1, must_change_password = 0, password_expires_at = NULL,
+             updated_at = $2 WHERE id = $3",
         &hash,
         now_ms(),
         &session.user_id
@@ -655,6 +743,7 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/console/");
         assert_eq!(safe_next(Some("//evil.example/console")), "/console/");
         assert_eq!(safe_next(None), "/console/");
+        assert_eq!(safe_next(Some("/console\r\nSet-Cookie: x=1")), "/console/");
     }
 
     #[test]

@@ -777,11 +777,11 @@ pub(super) async fn check_nickname(
     session.check_csrf(form.field("csrf"))?;
     let (_, id) = mini_program(&state, &appid).await?;
     let name = form.field("name").trim().to_owned();
-    let check = match rules::check_nickname(&name) {
-        Err(e) => NameCheck::Rule {
-            name,
-            message: e.to_string(),
-        },
+    let check = match rules::check_nickname(&name)
+        .map_err(|e| e.to_string())
+        .and_then(|()| rules::check_not_deceptive("name", &name).map_err(|e| e.to_string()))
+    {
+        Err(e) => NameCheck::Rule { name, message: e },
         Ok(()) => match state.client.check_nickname(&id, &name).await {
             Ok(r) => NameCheck::Usable {
                 name,

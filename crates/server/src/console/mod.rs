@@ -37,11 +37,15 @@ mod error;
 mod i18n;
 mod jobs;
 mod mini_programs;
+pub mod sign_in;
 mod view;
 
-pub use auth::{bootstrap_admin, reset_admin_password};
+pub use auth::{bootstrap_admin, reset_admin_password, reset_password};
 pub use error::ConsoleError;
 pub use i18n::Lang;
+/// The console's security headers (CSP, frame and sniffing refusals, no caching), also put on
+/// the `/callback/…` pages.
+pub use view::headers as security_headers;
 
 use crate::startup::AppState;
 use axum::Router;

@@ -81,9 +81,23 @@ async fn forged_and_replayed(db: Db) {
 }
 on_both!(forged_and_replayed_callbacks_change_nothing, forged_and_replayed);
 
-fn sealed_push(token: &str, xml: &str) -> (String, String) {
+/// Now, in unix seconds (pushes signed more than an hour away from it are refused).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// A push of `xml` signed with `token`, timestamped now.
+pub fn sealed_push(token: &str, xml: &str) -> (String, String) {
+    sealed_push_at(token, xml, unix_now())
+}
+
+/// A push of `xml` signed with `token`, timestamped `timestamp`.
+pub fn sealed_push_at(token: &str, xml: &str, timestamp: u64) -> (String, String) {
     let crypt = MsgCrypt::new(token, COMPONENT_AES_KEY, COMPONENT_APPID).expect("crypt");
-    let env = crypt.seal(xml, "1700000000", "nonce123");
+    let env = crypt.seal(xml, &timestamp.to_string(), "nonce123");
     let query = format!(
         "timestamp={}&nonce={}&encrypt_type=aes&msg_signature={}",
         env.timestamp, env.nonce, env.msg_signature
@@ -93,11 +107,13 @@ fn sealed_push(token: &str, xml: &str) -> (String, String) {
 
 async fn pushes(db: Db) {
     let Some(app) = spawn_app(db).await else { return };
-    // Our pushes carry CreateTime 1700000000; the emulator's own pushes carry its clock.
-    const OURS: &str = "SELECT COUNT(*) FROM events WHERE event_id LIKE '%:1700000000:%'";
+    // Our pushes carry a CreateTime a minute ahead (newer than the emulator's ticket, pushed
+    // when the app started), which tells them from the emulator's own pushes.
+    let created = unix_now() + 60;
+    let ours = format!("SELECT COUNT(*) FROM events WHERE event_id LIKE '%:{created}:%'");
     let ticket = ComponentEvent::VerifyTicket {
         app_id: AppId::parse(COMPONENT_APPID).expect("appid"),
-        create_time: 1_700_000_000,
+        create_time: created,
         ticket: Secret::parse("ticket@@@forged-by-a-stranger").expect("ticket"),
     };
     // Signed with the wrong token: 401, nothing stored.
@@ -130,7 +146,7 @@ async fn pushes(db: Db) {
         .await
         .expect("push");
     assert_eq!(r.status().as_u16(), 401);
-    assert_eq!(app.count(OURS).await, 0, "a refused push was stored");
+    assert_eq!(app.count(&ours).await, 0, "a refused push was stored");
     let stored = app
         .state
         .client
@@ -151,7 +167,7 @@ async fn pushes(db: Db) {
         assert_eq!(r.status().as_u16(), 200);
         assert_eq!(r.text().await.expect("body"), "success");
     }
-    assert_eq!(app.count(OURS).await, 1);
+    assert_eq!(app.count(&ours).await, 1);
     let stored = app
         .state
         .client

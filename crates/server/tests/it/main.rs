@@ -10,6 +10,13 @@ mod api_keys;
 
 mod callbacks;
 mod crash;
+mod hardening_authorization;
+mod hardening_callbacks;
+mod hardening_input;
+mod hardening_names;
+mod hardening_pushes;
+mod hardening_resend;
+mod hardening_sign_in;
 mod instances;
 mod logs;
 mod materials;
