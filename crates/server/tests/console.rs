@@ -12,8 +12,8 @@
 //!   set its name and get the audit approved, upload an avatar, set a description and a
 //!   category, rebind the admin, and show the 6th-registration-of-the-month error (61055) with
 //!   its meaning and remedy — asserting what each page shows, with screenshots of the main pages
-//!   in `target/console-screenshots/`. Without chromium and chromedriver it prints `SKIP` and
-//!   passes, unless `FASTREG_REQUIRE_BROWSER=1`.
+//!   in `target/console-screenshots/`. Without chromium and chromedriver (when the test was
+//!   built, see `build.rs`) it shows as ignored with the reason, unless `FASTREG_REQUIRE_BROWSER=1`.
 //!
 //! The set-up copies the approach of `tests/it/helpers.rs` (the service's port is bound first so
 //! the emulator accepts it as the login domain and pushes to it) without importing from it.
@@ -382,6 +382,10 @@ macro_rules! on_both {
                 ($body)(Db::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(fastreg_test_postgres),
+                ignore = "needs PostgreSQL: set FASTREG_TEST_DATABASE_URL=postgres://… (CI does)"
+            )]
             async fn postgres() {
                 ($body)(Db::Postgres).await
             }
@@ -1622,13 +1626,17 @@ impl Journey<'_> {
 
 // The whole journey in a browser (see the module doc), with screenshots of the main pages.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(fastreg_test_browser),
+    ignore = "needs chromium and chromedriver on PATH, not found when this test was built"
+)]
 async fn browser_journey() {
+    // Not ignored: both were there when the test was built, or FASTREG_REQUIRE_BROWSER=1.
     let (Some(chromium), Some(chromedriver)) = (which("chromium"), which("chromedriver")) else {
-        if std::env::var("FASTREG_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("FASTREG_REQUIRE_BROWSER=1 but chromium or chromedriver is not installed");
-        }
-        println!("SKIP: chromium/chromedriver not installed");
-        return;
+        panic!(
+            "chromium or chromedriver is not on PATH (Debian: apt-get install chromium chromium-driver; \
+             if one was just removed, rebuild: touch crates/server/build.rs)"
+        );
     };
     let app = spawn_app(Db::Sqlite, 2).await.expect("SQLite is always there");
     let mut driver = Chromedriver::start(&chromedriver).await;
