@@ -30,6 +30,7 @@ mod control;
 mod error;
 mod faults;
 mod ids;
+mod images;
 mod pages;
 mod push;
 pub mod scenario;
@@ -69,6 +70,7 @@ impl Emulator {
         Router::new()
             .merge(api::routes(Arc::clone(&self.inner)))
             .merge(pages::routes())
+            .merge(images::routes())
             .nest("/__emulator", control::routes())
             .with_state(Arc::clone(&self.inner))
     }
