@@ -206,13 +206,18 @@ pub async fn authorize(
     Ok(landing(crate::authorization::record_code(&state, &id, &code).await?))
 }
 
-/// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2).
+/// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2); without a
+/// ticket, the admin declined.
 #[tracing::instrument(skip_all, err(Display))]
 pub async fn fastregister(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, CallbackError> {
     let id = state.states.verify("fastregister", state_of(&q)?)?;
+    // WeChat sends a declining admin back with the state and no ticket at all.
+    if !q.contains_key("ticket") {
+        return Ok(landing(crate::registration::record_declined(&state, &id).await?));
+    }
     let ticket = q
         .get("ticket")
         .and_then(|t| fastreg_protocol::Ticket::parse(t.clone()).ok())

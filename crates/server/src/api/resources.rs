@@ -51,6 +51,61 @@ pub(super) async fn list_authorizers(
     Ok(Json(json!({ "items": items })))
 }
 
+/// The query of the paged lists: `q` (appid or name), `status`, `cursor`, `limit`.
+#[derive(Deserialize)]
+pub(super) struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+impl ListParams {
+    fn filter(self) -> crate::listing::Filter {
+        crate::listing::Filter {
+            q: self.q,
+            status: self.status,
+            cursor: self.cursor.filter(|c| !c.is_empty()),
+            limit: self.limit.unwrap_or(50),
+        }
+    }
+}
+
+fn list_error(e: crate::listing::ListError) -> ApiError {
+    match e {
+        crate::listing::ListError::BadCursor => {
+            ApiError::invalid("cursor: not one this service gave out; start again without it")
+        }
+        crate::listing::ListError::Unexpected(e) => e.into(),
+    }
+}
+
+/// `GET /official-accounts?q&status&cursor&limit`: a page of Official Accounts by name, with
+/// `next_cursor` while there are more.
+pub(super) async fn list_official_accounts(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let page = crate::listing::accounts(&state, &p.filter())
+        .await
+        .map_err(list_error)?;
+    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+}
+
+/// `GET /mini-programs?q&status&cursor&limit`: a page of Mini Programs, newest first, with
+/// `next_cursor` while there are more.
+pub(super) async fn list_mini_programs(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let page = crate::listing::mini_programs(&state, &p.filter())
+        .await
+        .map_err(list_error)?;
+    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+}
+
 pub(super) async fn get_authorizer(
     State(state): State<AppState>,
     Path(appid): Path<String>,
