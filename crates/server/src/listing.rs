@@ -97,6 +97,9 @@ pub struct AccountListed {
     pub verified: Option<i64>,
     /// The stored profile's verification end, unix seconds.
     pub verify_expires_at: Option<i64>,
+    /// When the stored profile was read from WeChat, unix ms.
+    #[serde(skip)]
+    pub profile_fetched_at: Option<i64>,
 }
 
 /// A page of Official Accounts by name then appid. `status`: an authorization status.
@@ -111,7 +114,7 @@ pub async fn accounts(state: &AppState, f: &Filter) -> Result<Page<AccountListed
         &state.db,
         AccountListed,
         "SELECT a.appid, a.status, a.nick_name, a.principal_name, a.verify_type, a.func_info,
-                p.principal_type, p.verified, p.verify_expires_at
+                p.principal_type, p.verified, p.verify_expires_at, p.fetched_at AS profile_fetched_at
          FROM authorizers a LEFT JOIN console_account_profiles p ON p.appid = a.appid
          WHERE a.kind = 'official_account'
            AND ($1 = '' OR LOWER(a.appid) LIKE $2 OR LOWER(COALESCE(a.nick_name, '')) LIKE $3)

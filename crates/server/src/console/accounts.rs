@@ -35,6 +35,36 @@ use std::collections::HashMap;
 const MONTHLY_LIMIT: i64 = 5;
 /// Accounts per page of the list.
 const PAGE_SIZE: i64 = 50;
+/// How long the account list trusts a stored profile before refreshing it in the background.
+const PROFILE_MAX_AGE_MS: i64 = 6 * 3600 * 1000;
+
+/// Refreshes, after the list was sent, the profiles of the listed accounts that have none or a
+/// stale one — one call after another, each account at most once at a time and once per
+/// [`PROFILE_MAX_AGE_MS`] — so the next view shows them without the list waiting for WeChat.
+fn refresh_profiles_later(state: &AppState, appids: Vec<String>) {
+    static REFRESHING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let appids: Vec<String> = {
+        let mut busy = REFRESHING.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh: Vec<String> = appids.into_iter().filter(|a| !busy.contains(a)).collect();
+        busy.extend(fresh.iter().cloned());
+        fresh
+    };
+    if appids.is_empty() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        for appid in &appids {
+            if let Err(e) = profile(&state, appid, PROFILE_MAX_AGE_MS).await {
+                tracing::warn!(%appid, error = %format!("{e:#}"), "cannot refresh an account profile");
+            }
+        }
+        REFRESHING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|a| !appids.contains(a));
+    });
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct AccountRow {
@@ -252,7 +282,8 @@ pub(super) struct ListQuery {
 const ACCOUNT_STATUSES: &[&str] = &["authorized", "unauthorized", "refresh_rejected"];
 
 /// `GET /console/accounts`: a page of accounts (searched, filtered), from the database only —
-/// a stored profile is shown as stored; the account's own page reads WeChat afresh.
+/// a stored profile is shown as stored and a missing or stale one is read in the background
+/// for the next view; the account's own page reads WeChat afresh.
 pub(super) async fn list(
     State(state): State<AppState>,
     lang: Lang,
@@ -278,6 +309,15 @@ pub(super) async fn list(
         }
         Err(listing::ListError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
     };
+    let now = now_ms();
+    refresh_profiles_later(
+        &state,
+        page.items
+            .iter()
+            .filter(|a| a.status == "authorized" && a.profile_fetched_at.is_none_or(|t| now - t >= PROFILE_MAX_AGE_MS))
+            .map(|a| a.appid.clone())
+            .collect(),
+    );
     let used = used_this_month(&state).await?;
     let full = refused_full_this_month(&state).await?;
     let mut profiles: HashMap<String, Profile> = HashMap::new();

@@ -11,6 +11,7 @@ mod api_keys;
 mod callbacks;
 mod crash;
 mod instances;
+mod listing;
 mod logs;
 mod materials;
 mod queue;
