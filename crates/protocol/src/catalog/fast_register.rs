@@ -747,3 +747,4 @@ pub(super) static ENTRIES: &[ErrorEntry] = &[
         "Wait until the review ends, then rename (a released mini program can no longer be renamed).",
     ),
 ];
+

@@ -118,12 +118,7 @@ mod tests {
 
     fn assert_sorted_without_duplicates(entries: &[ErrorEntry]) {
         for pair in entries.windows(2) {
-            assert!(
-                pair[0].code < pair[1].code,
-                "{} must come before {}",
-                pair[0].code,
-                pair[1].code
-            );
+            assert!(pair[0].code < pair[1].code, "{} must come before {}", pair[0].code, pair[1].code);
         }
     }
 
