@@ -82,7 +82,7 @@ impl NoteCode {
             ),
             AuditDecidedByPush => (
                 "审核结果由微信的 wxa_nickname_audit 推送告知。",
-                "Decided by WeChat's wxa_nickname_audit push.",
+                "decided by the wxa_nickname_audit push",
             ),
             HeadImageLostApplied => (
                 "modifyheadimage 的答复丢失了，但微信已经执行（本月修改次数：{before} → {after}）。",

@@ -51,6 +51,23 @@ pub(super) async fn list_authorizers(
     Ok(Json(json!({ "items": items })))
 }
 
+/// A step's detail as the API shows it: its note in English (`note`) with its code
+/// (`note_code`), as stored notes are a code with parameters.
+fn step_detail(stored: &str) -> Value {
+    let mut detail = serde_json::from_str::<Value>(stored).unwrap_or(Value::Null);
+    let note = detail
+        .get("note")
+        .cloned()
+        .and_then(|n| serde_json::from_value::<crate::setup_note::SetupNote>(n).ok());
+    if let Some(note) = note {
+        if let crate::setup_note::SetupNote::Coded { code, .. } = &note {
+            detail["note_code"] = serde_json::to_value(code).unwrap_or(Value::Null);
+        }
+        detail["note"] = Value::String(note.en());
+    }
+    detail
+}
+
 /// The query of the paged lists: `q` (appid or name), `status`, `cursor`, `limit`.
 #[derive(Deserialize)]
 pub(super) struct ListParams {
@@ -262,7 +279,7 @@ pub(super) struct Live {
 fn step_view(s: &setup::Step) -> Value {
     json!({
         "step": s.step, "state": s.state,
-        "detail": serde_json::from_str::<Value>(&s.detail).unwrap_or(Value::Null),
+        "detail": step_detail(&s.detail),
         "error": failure(&s.failure), "updated_at": s.updated_at,
     })
 }
