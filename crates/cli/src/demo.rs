@@ -3,8 +3,8 @@
 //! The emulator runs the built-in scenario on its own port; the service is configured with the
 //! scenario's component and points at the emulator for both WeChat hosts; the emulator pushes
 //! verify tickets and events to the service's URLs. Everything lives in memory or in the demo's
-//! data folder, which is wiped at start so the service never remembers accounts the freshly
-//! started emulator does not know.
+//! data folder, which is wiped at start (once both ports are bound) so the service never
+//! remembers accounts the freshly started emulator does not know.
 
 use anyhow::Context;
 use clap::Args;
@@ -73,8 +73,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     // WeChat decides a name or category audit in days; the demo's emulator does it in 30
     // seconds (approving), so the console shows the audit finish. Decide one sooner, or
     // reject it, with POST /__emulator/audits/{id}.
+    // Both ports are taken before the folder is touched: a second demo started in the same
+    // folder fails here, leaving the running one's database alone.
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot start the service on {} (try --listen 127.0.0.1:0)", args.listen))?;
     let mut scenario = Scenario::builtin();
     scenario.settings.audit_delay_secs = DEMO_AUDIT_DELAY_SECS;
+    // Accounts are named as the emulated WeChat page shows them: name, then appid.
+    let shown = |appid: &str| {
+        let name = scenario
+            .official_accounts
+            .iter()
+            .find(|a| a.appid == appid)
+            .map(|a| a.nickname.clone())
+            .unwrap_or_default();
+        format!("「{name}」 {appid}")
+    };
+    let (happy, at_limit) = (shown(builtin::OA_ENTERPRISE), shown(builtin::OA_AT_MONTHLY_LIMIT));
     let emulator = Emulator::new(scenario, args.seed)
         .spawn(args.emulator_listen)
         .await
@@ -103,7 +118,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     settings.mp_base = wechat.clone();
     settings.bootstrap_api_key = Some(SecretString::new(api_key.clone()));
 
-    let app = Application::build(settings)
+    let app = Application::build_with_listener(settings, listener)
         .await
         .with_context(|| format!("cannot start the service on {} (try --listen 127.0.0.1:0)", args.listen))?;
     let service = app.local_url();
@@ -152,18 +167,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  Emulated WeChat  {wechat}   (state: {wechat}/__emulator/state)");
     println!("\nWhat to click:");
     println!("  0. Open the console, sign in as admin with the one-time password, choose your own.");
-    println!(
-        "  1. Official Accounts → Authorize an account → pick {} on the emulated WeChat page.",
-        builtin::OA_ENTERPRISE
-    );
+    println!("  1. Official Accounts → Authorize an account → pick {happy} on the emulated WeChat page.");
     println!("  2. On the account: Fast-register a Mini Program → Confirm (this stands for the admin's QR scan).");
     println!("  3. On the new Mini Program: set its name, avatar, description and a category.");
     println!("     Audits are approved after {DEMO_AUDIT_DELAY_SECS} s; decide one now with");
     println!("     curl -X POST {wechat}/__emulator/audits/AUDIT_ID -d '{{\"approve\":false,\"reason\":\"test\"}}'");
-    println!(
-        "  4. Rebind its admin. Try {} too: it has used its 5 registrations this month (61055).",
-        builtin::OA_AT_MONTHLY_LIMIT
-    );
+    println!("  4. Rebind its admin. Try {at_limit} too: it has used its 5 registrations this month (61055).");
+    println!("\nThe emulated WeChat's other accounts each show one of WeChat's refusals; {wechat}/ lists them");
+    println!("with what each is for.");
     println!("\nCtrl-C stops both; data folder: {}", args.data_dir.display());
 
     tokio::select! {

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use fastreg_server::settings::ConfigError;
 use fastreg_server::{Application, Settings};
 use std::path::PathBuf;
 
@@ -20,7 +21,15 @@ pub struct ServeArgs {
     /// Print every setting with its environment variable, default and meaning, and exit.
     #[arg(long)]
     print_settings: bool,
+    /// Print a commented example config file (TOML) to fill in, and exit.
+    #[arg(long)]
+    print_config: bool,
 }
+
+/// What a newcomer without settings can do next, after the list of what is missing.
+const WHERE_SETTINGS_COME_FROM: &str = "every setting: fastreg serve --print-settings\n\
+     a commented example config: fastreg serve --print-config > fastreg.toml, then fastreg serve --config fastreg.toml\n\
+     to try fastreg without a WeChat platform: fastreg demo";
 
 /// `fastreg console …`.
 #[derive(Subcommand, Debug)]
@@ -47,7 +56,10 @@ fn settings(
     listen: Option<String>,
     database_url: Option<String>,
 ) -> anyhow::Result<Settings> {
-    let mut settings = Settings::load(config)?;
+    let mut settings = Settings::load(config).map_err(|e| match e {
+        ConfigError::Missing(_) => anyhow::anyhow!("{e}\n{WHERE_SETTINGS_COME_FROM}"),
+        e => e.into(),
+    })?;
     if let Some(listen) = listen {
         settings.listen = listen;
     }
@@ -88,6 +100,10 @@ pub async fn console(cmd: ConsoleCommand) -> anyhow::Result<()> {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.print_settings {
         print!("{}", Settings::documentation());
+        return Ok(());
+    }
+    if args.print_config {
+        print!("{}", Settings::example_config());
         return Ok(());
     }
     let settings = settings(args.config.as_deref(), args.listen, args.database_url)?;

@@ -16,6 +16,8 @@ struct Demo {
     wechat: String,
     api_key: String,
     console_password: String,
+    /// What the demo printed before it was ready.
+    printed: Vec<String>,
     _dir: TempDir,
 }
 
@@ -42,7 +44,9 @@ fn word_after<'a>(lines: &'a [String], label: &str) -> Option<&'a str> {
 }
 
 fn start_demo() -> Demo {
-    let dir = TempDir(std::env::temp_dir().join(format!("fastreg-demo-test-{}", std::process::id())));
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = TempDir(std::env::temp_dir().join(format!("fastreg-demo-test-{}-{n}", std::process::id())));
     let mut child = Command::new(env!("CARGO_BIN_EXE_fastreg"))
         .args([
             "demo",
@@ -92,6 +96,7 @@ fn start_demo() -> Demo {
         wechat,
         api_key,
         console_password,
+        printed: lines,
         _dir: dir,
     }
 }
@@ -169,6 +174,27 @@ fn demo_runs_the_whole_registration_journey_out_of_the_box() {
     );
     let page = http.get(auth_url).send().unwrap();
     assert_eq!(page.status().as_u16(), 200, "the login page opens");
+    // The printout names the accounts as the page shows them: the name, then the appid.
+    let page = page.text().unwrap();
+    for (appid, name) in [
+        (fastreg_emulator::builtin::OA_ENTERPRISE, "示例科技"),
+        (fastreg_emulator::builtin::OA_AT_MONTHLY_LIMIT, "月度已满"),
+    ] {
+        let shown = format!("「{name}」 {appid}");
+        assert!(
+            demo.printed.iter().any(|l| l.contains(&shown)),
+            "the demo names {shown}: {:#?}",
+            demo.printed
+        );
+        let choice = page
+            .split("<label>")
+            .find(|l| l.contains(&format!("value=\"{appid}\"")))
+            .unwrap_or_else(|| panic!("the page offers {appid}: {page}"));
+        assert!(
+            choice.contains(name) && choice.matches(appid).count() == 2,
+            "shown with its appid: {choice}"
+        );
+    }
     let q = query(auth_url);
     let mut form: Vec<(&str, String)> = vec![
         ("component_appid", q["component_appid"].clone()),
@@ -276,4 +302,35 @@ fn demo_refuses_to_wipe_a_folder_it_did_not_make() {
     assert!(err.contains("not empty") && err.contains("--data-dir"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.join("precious.txt")).unwrap(), "keep me");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A second demo started by mistake in the same folder fails on the port, once, and leaves the
+/// running demo's database alone: it binds before it prepares the folder.
+#[test]
+fn a_second_demo_in_the_same_folder_fails_on_the_port_and_keeps_the_first() {
+    let demo = start_demo();
+    let (status, before) = demo.api(reqwest::Method::GET, "/registrations", None);
+    assert_eq!(status, 200, "{before}");
+    let database = demo._dir.0.join("fastreg.db");
+    assert!(database.exists(), "the first demo's database is {}", database.display());
+    let port = demo.service.rsplit(':').next().expect("a port").to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_fastreg"))
+        .args([
+            "demo",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--emulator-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(&demo._dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("Address already in use").count(), 1, "{err}");
+    assert!(err.contains("--listen"), "{err}");
+    assert!(database.exists(), "the first demo's database was deleted");
+    let (status, after) = demo.api(reqwest::Method::GET, "/registrations", None);
+    assert_eq!(status, 200, "the first demo still answers: {after}");
 }

@@ -279,6 +279,10 @@ pub fn confirm_fastregister(inner: &Inner, req: &FastRegisterConfirm) -> Result<
         .map_err(|e| WxError::new(61060, format!("invalid redirect_uri: {e}")))
 }
 
+/// The message of the 40097 for a current admin's ID card that does not match (the rebind
+/// page explains it in its own words).
+pub const OLD_ADMIN_ID_CARD_MISMATCH: &str = "invalid args: the old admin's ID card does not match";
+
 /// The componentrebindadmin page's confirmation.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -342,10 +346,7 @@ pub fn confirm_rebind(inner: &Inner, req: &RebindConfirm) -> Result<String, WxEr
             .map(|a| a.admin.id_card.clone())
             .unwrap_or_default();
         if typed.trim() != current {
-            return Err(WxError::new(
-                40097,
-                "invalid args: the old admin's ID card does not match",
-            ));
+            return Err(WxError::new(40097, OLD_ADMIN_ID_CARD_MISMATCH));
         }
     }
     let taskid = inner.ids.hex32();

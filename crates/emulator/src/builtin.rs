@@ -591,3 +591,33 @@ pub fn lifecycle() -> LifecycleScenario {
         }],
     }
 }
+
+/// What each built-in Official Account is for, in a few words (the emulator's index page and
+/// `fastreg demo` show it).
+pub const PURPOSES: &[(&str, &str)] = &[
+    (OA_ENTERPRISE, "the happy path: verified enterprise, quota free"),
+    (OA_MEDIA, "media subject: must reuse verification (61056)"),
+    (OA_GOVERNMENT, "government subject: must reuse verification (61056)"),
+    (
+        OA_OTHER,
+        "other organisation: must reuse verification (61056), no ICP filing (53305)",
+    ),
+    (OA_INDIVIDUAL, "an individual's account: refused (61051)"),
+    (OA_UNVERIFIED, "not verified: refused (61052)"),
+    (OA_OVERSEAS, "overseas account: refused (61061)"),
+    (OA_BLACKLISTED, "blacklisted subject: refused (61054)"),
+    (OA_AUTHORIZED_ELSEWHERE, "fast-register set granted to another platform"),
+    (OA_AT_MONTHLY_LIMIT, "5 registrations used this month: refused (61055)"),
+    (OA_WITH_PENDING, "a registration still pending: refused (61057)"),
+    (OA_SUBJECT_CAP, "subject owns as many Mini Programs as allowed (61053)"),
+    (
+        MP_NOT_FAST_REGISTERED,
+        "a Mini Program not made by fast registration (91001)",
+    ),
+    (MP_RELEASED, "a fast-registered Mini Program, already released (91002)"),
+];
+
+/// What a built-in account is for, if it is one.
+pub fn purpose(appid: &str) -> Option<&'static str> {
+    PURPOSES.iter().find(|(a, _)| *a == appid).map(|(_, p)| *p)
+}

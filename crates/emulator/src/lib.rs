@@ -33,6 +33,7 @@ mod faults;
 mod ids;
 pub mod lifecycle;
 mod lifecycle_state;
+mod images;
 mod pages;
 mod push;
 mod register_control;
@@ -77,6 +78,7 @@ impl Emulator {
             .merge(api::routes(Arc::clone(&self.inner)))
             .merge(pages::routes())
             .merge(register_page::routes())
+            .merge(images::routes())
             .nest("/__emulator", control::routes())
             .with_state(Arc::clone(&self.inner))
     }

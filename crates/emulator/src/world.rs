@@ -282,11 +282,15 @@ fn outcome_code<S: serde::Serializer>(o: &AuditOutcome, s: S) -> Result<S::Ok, S
     s.serialize_u64(o.code())
 }
 
-/// An uploaded temporary media file (its bytes are not kept).
+/// An uploaded temporary media file (an image's bytes are kept, to be served once it becomes a
+/// head image; other bytes are not).
 #[derive(Clone, Debug, Serialize)]
 pub struct Media {
     /// Uploaded by.
     pub appid: String,
+    /// An image's bytes.
+    #[serde(skip)]
+    pub image_bytes: Option<bytes::Bytes>,
     /// image, voice, video, thumb.
     pub media_type: String,
     /// Size in bytes.
@@ -370,6 +374,8 @@ pub struct World {
     pub audits: BTreeMap<u64, Audit>,
     /// By media_id.
     pub media: HashMap<String, Media>,
+    /// Images served at the emulator's own URL (`/mmbiz_png/{id}/0`, see [`crate::images`]).
+    pub images: HashMap<String, crate::images::Image>,
     /// (appid, counter) → (period, used).
     pub counters: HashMap<(String, Counter), (i64, u32)>,
     /// The next audit_id.
@@ -399,6 +405,7 @@ impl World {
             rebind_tasks: HashMap::new(),
             audits: BTreeMap::new(),
             media: HashMap::new(),
+            images: HashMap::new(),
             counters: HashMap::new(),
             next_audit_id: 401_000_001,
             pushes: VecDeque::new(),

@@ -179,11 +179,10 @@ impl Declined {
                  WeChat.",
             ),
             Declined::Registration => (
-                "The admin declined the fast registration, or closed WeChat's page before confirming. Nothing \
-                 was recorded and no Mini Program was created.",
-                "The registration still waits for the admin: send the admin the same link again to confirm, or \
-                 abandon the registration in the console (or POST /api/v1/registrations/{id}/abandon) and start \
-                 a new one.",
+                "The admin declined the fast registration, or closed WeChat's page before confirming. No Mini \
+                 Program was created, and this registration is closed (abandoned), so the account is free.",
+                "To try again, start a new registration from the console (or POST /api/v1/registrations) and \
+                 send the admin its new link.",
             ),
             Declined::Rebind => (
                 "The admin declined the administrator change, or closed WeChat's page before confirming. Nothing \
@@ -264,15 +263,21 @@ pub async fn authorize(
     Ok(landing(crate::authorization::record_code(&state, &id, &code).await?))
 }
 
-/// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2).
+/// `GET /callback/fastregister?state=…&ticket=…` (fastregisterauth, spec §1.2); without a
+/// ticket, the admin declined.
 #[tracing::instrument(skip_all)]
 pub async fn fastregister(
     State(state): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, CallbackError> {
     let id = state.states.verify("fastregister", state_of(&q)?)?;
+    // WeChat sends a declining admin back with the state and no ticket at all: the registration
+    // ends abandoned (the account is free again) and the page says what happened.
     if !q.contains_key("ticket") {
-        return Err(CallbackError::Declined(Declined::Registration));
+        return match crate::registration::record_declined(&state, &id).await? {
+            Landing::Recorded(_) => Err(CallbackError::Declined(Declined::Registration)),
+            already => Ok(landing(already)),
+        };
     }
     let ticket = q
         .get("ticket")

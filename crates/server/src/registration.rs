@@ -505,6 +505,50 @@ pub async fn abandon(state: &AppState, id: &str, actor: &str) -> Result<Registra
         .ok_or_else(|| AbandonError::Unexpected(anyhow::anyhow!("the registration vanished")))
 }
 
+/// The note of a registration whose admin declined on WeChat's page (the console shows it in
+/// the reader's language).
+pub const DECLINED_NOTE: &str = "the admin declined on WeChat's confirmation page";
+
+/// The fastregisterauth callback came back without a ticket: the admin declined. A registration
+/// still awaiting its admin ends `abandoned` with [`DECLINED_NOTE`], which frees its account to
+/// start again; a replay, or one that moved on, changes nothing.
+#[tracing::instrument(skip_all, fields(registration = %id))]
+pub async fn record_declined(state: &AppState, id: &str) -> Result<Landing, CallbackError> {
+    let mut tx = state.db.begin().await.context("cannot record a decline")?;
+    let n = execute!(
+        &mut tx,
+        "UPDATE registrations SET state = 'abandoned', note = $1, updated_at = $2
+         WHERE id = $3 AND state = 'awaiting_admin'",
+        DECLINED_NOTE,
+        now_ms(),
+        id
+    )
+    .context("cannot record a decline")?;
+    if n == 0 {
+        drop(tx);
+        let current = get(state, id).await?.ok_or(CallbackError::NotFound("registration"))?;
+        tracing::info!(state = %current.state, "decline callback replayed or late; nothing changed");
+        return Ok(Landing::AlreadyRecorded(format!(
+            "This registration is {} already; nothing changed.",
+            current.state
+        )));
+    }
+    record_history(
+        &mut tx,
+        &format!("registration:{id}"),
+        Some(AWAITING_ADMIN),
+        ABANDONED,
+        Some(DECLINED_NOTE),
+    )
+    .await?;
+    tx.commit().await.context("cannot record a decline")?;
+    state.metrics.registration_finished(ABANDONED);
+    tracing::info!("the admin declined; registration abandoned");
+    Ok(Landing::Recorded(
+        "The admin declined: nothing was registered. Start again from the platform's console.".into(),
+    ))
+}
+
 /// Records the `ticket` of the fastregisterauth callback, once: only a registration still
 /// awaiting its admin takes it, and the job that calls fastregister is queued in the same
 /// transaction. A replay (or a second ticket) finds the state moved on and changes nothing.

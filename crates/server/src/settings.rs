@@ -90,6 +90,14 @@ const fn secret(key: &'static str, env: &'static str, doc: &'static str) -> Sett
     }
 }
 
+/// The settings that have no default and must be given.
+pub const REQUIRED: &[&str] = &[
+    "component.appid",
+    "component.secret",
+    "component.token",
+    "component.encoding_aes_key",
+];
+
 /// Every setting of the service.
 pub const SETTINGS: &[Setting] = &[
     s(
@@ -365,7 +373,8 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read the config file {path}: {source}")]
+    /// (The reason is the error's source, printed after this message by `{:#}`.)
+    #[error("cannot read the config file {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -383,14 +392,23 @@ pub enum ConfigError {
         /// What it should look like.
         expected: &'static str,
     },
-    /// A required setting has no value.
-    #[error("missing setting {key}: set it in the config file or as {env}")]
-    Missing {
-        /// TOML key.
-        key: &'static str,
-        /// Environment variable.
-        env: &'static str,
-    },
+    /// Required settings have no value: all of them, so one run tells them all.
+    #[error("{}", missing_message(.0))]
+    Missing(Vec<&'static Setting>),
+}
+
+fn missing_message(missing: &[&'static Setting]) -> String {
+    let list = missing
+        .iter()
+        .map(|s| format!("{} (env {})", s.key, s.env))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (noun, them) = if missing.len() == 1 {
+        ("setting", "it")
+    } else {
+        ("settings", "them")
+    };
+    format!("missing {noun} {list}: set {them} in the config file or as environment variables")
 }
 
 impl Settings {
@@ -464,19 +482,13 @@ impl Settings {
                 insert(&mut merged, setting.key, value);
             }
         }
-        for key in [
-            "component.appid",
-            "component.secret",
-            "component.token",
-            "component.encoding_aes_key",
-        ] {
-            if lookup(&merged, key).is_none() {
-                let env = SETTINGS.iter().find(|s| s.key == key).map(|s| s.env).unwrap_or("");
-                return Err(ConfigError::Missing {
-                    key: SETTINGS.iter().find(|s| s.key == key).map(|s| s.key).unwrap_or(""),
-                    env,
-                });
-            }
+        let missing: Vec<&'static Setting> = REQUIRED
+            .iter()
+            .filter_map(|key| SETTINGS.iter().find(|s| s.key == *key))
+            .filter(|s| lookup(&merged, s.key).is_none_or(|v| v.as_str() == Some("")))
+            .collect();
+        if !missing.is_empty() {
+            return Err(ConfigError::Missing(missing));
         }
         Settings::deserialize(toml::Value::Table(merged)).map_err(|e| ConfigError::Invalid(e.to_string()))
     }
@@ -528,6 +540,48 @@ impl Settings {
                 },
                 s.doc
             ));
+        }
+        out
+    }
+}
+
+impl Settings {
+    /// A commented example config file (TOML): the required settings to fill in, every other
+    /// setting commented out at its default, each with its meaning and variable.
+    pub fn example_config() -> String {
+        let mut out = String::from(
+            "# fastreg serve --config fastreg.toml\n\
+             # Every setting can also be given as its environment variable (named above it).\n\
+             # Fill in the four [component] values from the Open Platform; the rest are defaults.\n",
+        );
+        // TOML puts every key after a [table] header into that table: top-level keys first.
+        let table_of = |s: &Setting| s.key.rsplit_once('.').map_or(("", s.key), |(t, n)| (t, n));
+        let mut tables: Vec<&str> = vec![""];
+        for s in SETTINGS {
+            let (table, _) = table_of(s);
+            if !tables.contains(&table) {
+                tables.push(table);
+            }
+        }
+        for table in tables {
+            if !table.is_empty() {
+                out.push_str(&format!("\n[{table}]\n"));
+            }
+            for s in SETTINGS.iter().filter(|s| table_of(s).0 == table) {
+                let name = table_of(s).1;
+                out.push_str(&format!("\n# {} (env {})\n", s.doc, s.env));
+                let required = REQUIRED.contains(&s.key);
+                let value = match (s.default, s.kind) {
+                    (Some(d), Kind::Text) => format!("{d:?}"),
+                    (Some(d), _) => d.to_owned(),
+                    (None, Kind::Integer) => "0".to_owned(),
+                    (None, Kind::Bool) => "false".to_owned(),
+                    (None, Kind::List) => "[]".to_owned(),
+                    (None, Kind::Text) => "\"\"".to_owned(),
+                };
+                let comment = if required { "" } else { "# " };
+                out.push_str(&format!("{comment}{name} = {value}\n"));
+            }
         }
         out
     }
@@ -623,9 +677,38 @@ encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
     }
 
     #[test]
-    fn missing_component_names_the_variable() {
-        let err = Settings::from_sources(None, |_| None).unwrap_err();
-        assert!(err.to_string().contains("FASTREG_COMPONENT_APPID"), "{err}");
+    fn missing_component_names_every_variable_at_once() {
+        let err = Settings::from_sources(None, |_| None).unwrap_err().to_string();
+        for env in [
+            "FASTREG_COMPONENT_APPID",
+            "FASTREG_COMPONENT_SECRET",
+            "FASTREG_COMPONENT_TOKEN",
+            "FASTREG_COMPONENT_ENCODING_AES_KEY",
+        ] {
+            assert!(err.contains(env), "{err}");
+        }
+        let err = Settings::from_sources(None, |n| (n != "FASTREG_COMPONENT_TOKEN").then(|| "x".into()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "missing setting component.token (env FASTREG_COMPONENT_TOKEN): set it in the config file or as environment variables"
+        );
+    }
+
+    #[test]
+    fn the_example_config_loads_once_filled_in() {
+        let example = Settings::example_config();
+        let err = Settings::from_sources(Some(&example), |_| None).unwrap_err();
+        assert!(err.to_string().contains("component.appid"), "{err}");
+        let filled = example
+            .replace("appid = \"\"", "appid = \"wx1\"")
+            .replace("secret = \"\"", "secret = \"s\"")
+            .replace("\ntoken = \"\"", "\ntoken = \"t\"")
+            .replace("encoding_aes_key = \"\"", "encoding_aes_key = \"k\"");
+        let s = Settings::from_sources(Some(&filled), |_| None).unwrap();
+        assert_eq!(s.component.appid, "wx1");
+        assert_eq!(s.listen, "127.0.0.1:8080");
     }
 
     #[test]

@@ -45,6 +45,7 @@
 
 use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
+use crate::setup_note::{NoteCode, SetupNote};
 use crate::startup::AppState;
 use crate::store::{AsExec, Tx, now_ms, record_history};
 use crate::{execute, fetch_all, fetch_optional};
@@ -615,7 +616,7 @@ struct Detail {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quota: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    note: Option<String>,
+    note: Option<SetupNote>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -672,7 +673,10 @@ impl Ctx<'_> {
                 &format!("mini_program:{}", self.appid),
                 Some(&format!("{}:{}", self.step.step, self.step.state)),
                 &format!("{}:{to}", self.step.step),
-                failure.map(|f| f.message.as_str()).or(self.detail.note.as_deref()),
+                failure
+                    .map(|f| f.message.clone())
+                    .or(self.detail.note.as_ref().map(SetupNote::en))
+                    .as_deref(),
             )
             .await?;
             if to == "done" || to == "failed" {
@@ -777,8 +781,8 @@ impl Ctx<'_> {
     }
 
     /// The lost call was applied: the answer is taken as given.
-    fn applied(&mut self, note: String) {
-        tracing::info!(step = %self.step.step, %note, "lost answer reconciled");
+    fn applied(&mut self, note: SetupNote) {
+        tracing::info!(step = %self.step.step, note = %note.en(), "lost answer reconciled");
         self.detail.submitted = false;
         self.detail.note = Some(note);
     }
@@ -804,11 +808,12 @@ impl Ctx<'_> {
                 ))
                 .await;
         }
-        let note = format!(
-            "{call}: {what}, and WeChat showed no change after the grace period, so it was not applied: sent again (send {} of at most {MAX_SENDS})",
-            self.detail.sends + 1
-        );
-        tracing::info!(step = %self.step.step, %note, "lost answer reconciled");
+        let note = SetupNote::new(NoteCode::LostNotApplied)
+            .with("call", call)
+            .with("what", &what)
+            .with("send", self.detail.sends + 1)
+            .with("max", MAX_SENDS);
+        tracing::info!(step = %self.step.step, note = %note.en(), "lost answer reconciled");
         self.detail.submitted = false;
         self.detail.note = Some(note);
         self.save(None, None).await?;
@@ -995,7 +1000,7 @@ async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     let req = step_try!(nickname_request(ctx, &plan).await);
     let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
     if info.nickname.as_deref() == Some(plan.name.as_str()) {
-        ctx.detail.note = Some("the Mini Program already has this name".into());
+        ctx.detail.note = Some(SetupNote::new(NoteCode::AlreadyNamed));
         return ctx.done().await;
     }
     let before = Before {
@@ -1011,11 +1016,7 @@ async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         Sent::Answered(resp) => nickname_answered(ctx, resp).await,
         Sent::Lost(e) => {
             // Most likely WeChat opened an audit whose id went with the answer.
-            ctx.detail.note = Some(format!(
-                "setnickname's answer was lost ({e}); WeChat may have opened an audit whose id is unknown: it is \
-                 followed by the wxa_nickname_audit push for this name and by the name getaccountbasicinfo shows; \
-                 setnickname is not sent again unless WeChat provably did not apply it"
-            ));
+            ctx.detail.note = Some(SetupNote::new(NoteCode::NicknameLostAuditUnknown).with("error", e));
             ctx.save(Some("awaiting_audit"), None).await?;
             Ok(Outcome::WaitUntil(now_ms()))
         }
@@ -1025,7 +1026,7 @@ async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
 
 async fn nickname_answered(ctx: &mut Ctx<'_>, resp: SetNicknameResponse) -> anyhow::Result<Outcome> {
     if !resp.wording.is_empty() {
-        ctx.detail.note = Some(resp.wording);
+        ctx.detail.note = Some(SetupNote::new(NoteCode::WechatWording).with("text", resp.wording));
     }
     match resp.audit_id {
         Some(AuditId(id)) => {
@@ -1051,26 +1052,18 @@ async fn nickname_answered(ctx: &mut Ctx<'_>, resp: SetNicknameResponse) -> anyh
 async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::Result<Outcome> {
     let info = wechat!(ctx, ctx.state.client.account_basic_info(&ctx.appid));
     if info.nickname.as_deref() == Some(plan.name.as_str()) {
-        ctx.applied("setnickname's answer was lost, but WeChat shows the name: it was applied".into());
+        ctx.applied(SetupNote::new(NoteCode::NicknameLostShown));
         return ctx.done().await;
     }
     if ctx.step.state != "awaiting_audit" {
-        ctx.detail.note = Some(
-            "the service stopped while setnickname was in flight; the name is followed by the wxa_nickname_audit \
-             push and getaccountbasicinfo (setnickname is not sent again unless WeChat provably did not apply it)"
-                .into(),
-        );
+        ctx.detail.note = Some(SetupNote::new(NoteCode::NicknameStoppedInFlight));
         ctx.save(Some("awaiting_audit"), None).await?;
     }
     let (_, before) = ctx.in_flight();
     let counted = matches!((before.used, rename_count(&info)), (Some(b), Some(n)) if n > b);
     if counted && !ctx.detail.audit_open {
         ctx.detail.audit_open = true;
-        ctx.applied(
-            "setnickname's answer was lost, but WeChat counted the rename (nickname_info): an audit is open; \
-             its result comes by push or shows in getaccountbasicinfo"
-                .into(),
-        );
+        ctx.applied(SetupNote::new(NoteCode::NicknameLostCounted));
         ctx.save(None, None).await?;
     }
     let next_poll = now_ms() + poll_ms(ctx.state);
@@ -1095,20 +1088,12 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
         .await?
     {
         Sent::Answered(resp) => {
-            ctx.detail.note = Some(
-                "setnickname's outcome was unknown and WeChat showed no trace of it, so it was not applied: sent again"
-                    .into(),
-            );
+            ctx.detail.note = Some(SetupNote::new(NoteCode::NicknameResentNoTrace));
             nickname_answered(ctx, resp).await
         }
         Sent::Refused(e) if e.code() == Some(91003) => {
             ctx.detail.audit_open = true;
-            ctx.detail.note = Some(
-                "setnickname's outcome was unknown; sent again, WeChat refused a second name while an audit is open \
-                 (91003), so the lost call opened it: its result comes by the wxa_nickname_audit push or shows in \
-                 getaccountbasicinfo"
-                    .into(),
-            );
+            ctx.detail.note = Some(SetupNote::new(NoteCode::NicknameResentAuditOpen));
             ctx.save(None, None).await?;
             Ok(Outcome::WaitUntil(next_poll))
         }
@@ -1178,7 +1163,7 @@ pub async fn nickname_audit_pushed(
         step,
         detail,
     };
-    ctx.detail.note = Some("decided by the wxa_nickname_audit push".into());
+    ctx.detail.note = Some(SetupNote::new(NoteCode::AuditDecidedByPush));
     if approved {
         ctx.done().await?
     } else {
@@ -1207,10 +1192,11 @@ async fn avatar(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         };
         let new_image = before.value.as_ref().is_some_and(|url| *url != head.head_image_url);
         if head.modify_used_count > used || new_image {
-            ctx.applied(format!(
-                "modifyheadimage's answer was lost, but WeChat applied it (changes this month: {used} → {})",
-                head.modify_used_count
-            ));
+            ctx.applied(
+                SetupNote::new(NoteCode::HeadImageLostApplied)
+                    .with("before", used)
+                    .with("after", head.modify_used_count),
+            );
             return ctx.done().await;
         }
         if now_ms() < ctx.grace_until() {
@@ -1265,7 +1251,7 @@ async fn signature(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
     if ctx.detail.submitted {
         let (_, before) = ctx.in_flight();
         if current.signature == wanted {
-            ctx.applied("modifysignature's answer was lost, but WeChat shows the new signature: it was applied".into());
+            ctx.applied(SetupNote::new(NoteCode::SignatureLostApplied));
             return ctx.done().await;
         }
         // A change spent while another signature shows: someone changed it meanwhile. No count
@@ -1456,9 +1442,7 @@ async fn modify_category(
     {
         Sent::Answered(()) => {
             ctx.detail.modify = None;
-            ctx.detail.note = Some(format!(
-                "category {key} resubmitted with new qualifications (modifycategory); its audit is followed again"
-            ));
+            ctx.detail.note = Some(SetupNote::new(NoteCode::CategoryResubmittedFollowed).with("category", key));
             ctx.save(None, None).await?;
             Ok(Outcome::WaitUntil(now_ms()))
         }
@@ -1491,11 +1475,15 @@ async fn reconcile_categories(ctx: &mut Ctx<'_>, current: &GetCategoryResponse) 
         false
     };
     if applied {
-        ctx.applied(format!(
-            "{call}'s answer was lost, but WeChat applied it (getcategory shows it; changes this period: {} → {})",
-            before.used.map(|u| u.to_string()).unwrap_or_else(|| "?".into()),
-            changes_spent(current)
-        ));
+        ctx.applied(
+            SetupNote::new(NoteCode::CategoriesLostApplied)
+                .with("call", call)
+                .with(
+                    "before",
+                    before.used.map(|u| u.to_string()).unwrap_or_else(|| "?".into()),
+                )
+                .with("after", changes_spent(current)),
+        );
         ctx.save(None, None).await?;
         return Ok(Outcome::WaitUntil(now_ms()));
     }
@@ -1743,7 +1731,7 @@ pub async fn resubmit_category(
             certificates: kept,
         }),
     }
-    let note = format!("category {key} resubmitted with new qualifications");
+    let note = SetupNote::new(NoteCode::CategoryResubmitted).with("category", key);
     let detail = Detail {
         media,
         modify: Some(key),
@@ -1769,7 +1757,7 @@ pub async fn resubmit_category(
         &format!("mini_program:{appid}"),
         old.as_ref().map(|(s, _)| format!("categories:{}", s.state)).as_deref(),
         "categories:pending",
-        Some(&note),
+        Some(&note.en()),
     )
     .await?;
     start_job(state, &mut tx, appid, "categories").await?;
@@ -1822,7 +1810,7 @@ pub async fn delete_category(
         }
     }
     let mut tx = state.db.begin().await?;
-    let note = format!("category {key} deleted (deletecategory)");
+    let note = SetupNote::new(NoteCode::CategoryDeleted).with("category", key);
     if let Some((old, detail)) = categories_step(&mut tx, appid).await? {
         let mut spec: Vec<CategoryPlan> = serde_json::from_str(&old.spec).context("a stored plan is malformed")?;
         if spec.iter().any(|p| key.is(p.first, p.second)) {
@@ -1842,7 +1830,7 @@ pub async fn delete_category(
                 ..detail.clone()
             };
             let to = if spec.is_empty() {
-                next.note = Some(format!("{note}; no category is left in the plan"));
+                next.note = Some(SetupNote::new(NoteCode::CategoryDeletedNoneLeft).with("category", key));
                 "done"
             } else if old.state == "failed" && stopped_over_categories {
                 // Follow the categories that are left (they were added already).
@@ -1869,7 +1857,7 @@ pub async fn delete_category(
                     &format!("mini_program:{appid}"),
                     Some(&format!("categories:{}", old.state)),
                     &format!("categories:{to}"),
-                    next.note.as_deref(),
+                    next.note.as_ref().map(SetupNote::en).as_deref(),
                 )
                 .await?;
             }
@@ -1880,7 +1868,7 @@ pub async fn delete_category(
         &format!("mini_program:{appid}"),
         None,
         "categories:deleted",
-        Some(&note),
+        Some(&note.en()),
     )
     .await?;
     tx.commit().await?;

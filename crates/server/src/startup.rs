@@ -33,8 +33,9 @@ pub enum StartError {
     /// The encryption key could not be loaded, or does not match the database.
     #[error("encryption key: {0:#}")]
     Key(anyhow::Error),
-    /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    /// The listen address could not be bound. The reason is the error's source, which
+    /// `{:#}` and error reporters print after this message (once).
+    #[error("cannot listen on {addr}")]
     Bind {
         /// The address.
         addr: String,

@@ -258,7 +258,12 @@ pub async fn query_nickname(State(inner): State<Arc<Inner>>, RawQuery(q): RawQue
 }
 
 /// POST /cgi-bin/account/modifyheadimage — spec §4.
-pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery, body: Bytes) -> ApiResult {
+pub async fn modify_head_image(
+    State(inner): State<Arc<Inner>>,
+    RawQuery(q): RawQuery,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult {
     let (_, appid) = inner.authorizer_caller(&Query::parse(q.as_deref()), "modifyheadimage")?;
     let run = || {
         let map = json_object(&body)?;
@@ -313,8 +318,10 @@ pub async fn modify_head_image(State(inner): State<Arc<Inner>>, RawQuery(q): Raw
         if w.used(&appid, Counter::HeadImage, now) >= w.settings.head_image_modifies_per_month {
             return Err(WxError::new(53202, "head image modify quota of this month is used up"));
         }
+        let image = crate::images::Image::of(media);
         w.spend(&appid, Counter::HeadImage, now);
-        let url = format!("http://mmbiz.qpic.cn/mmbiz_png/{}/0", inner.ids.alnum(48));
+        // Served by the emulator itself at the address it was called on, so it shows offline.
+        let url = crate::images::store(&mut w, &headers, &inner.ids.alnum(48), image);
         if let Some(a) = w.accounts.get_mut(&appid) {
             a.head_image_url = url;
         }

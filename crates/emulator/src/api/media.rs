@@ -119,6 +119,7 @@ pub async fn upload(
         media_id.clone(),
         Media {
             appid: appid.clone(),
+            image_bytes: image.is_some().then(|| data.clone()),
             media_type: kind.as_str().to_owned(),
             size: data.len() as u64,
             image,

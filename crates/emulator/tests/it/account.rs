@@ -357,12 +357,21 @@ async fn modifyheadimage_sets_image_and_counts() {
         ))
         .await;
     assert_eq!(basic["head_image_info"]["modify_used_count"], 1);
-    assert!(
-        basic["head_image_info"]["head_image_url"]
-            .as_str()
-            .unwrap()
-            .starts_with("http://mmbiz.qpic.cn/")
-    );
+    // The head image is served by the emulator itself (WeChat's CDN cannot load offline), with
+    // the bytes that were uploaded.
+    let url = basic["head_image_info"]["head_image_url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/mmbiz_png/", env.base)), "{url}");
+    let r = env.http.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), png(1024));
+    let r = env
+        .http
+        .get(format!("{}/mmbiz_png/unknown/0", env.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }
 
 #[tokio::test]

@@ -77,12 +77,12 @@ async fn fastregisterauth_page_shows_61060_61028_61029_with_catalog_meaning() {
     }
 }
 
+/// Text as maud writes it into a page.
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[tokio::test]
@@ -124,6 +124,15 @@ async fn componentloginpage_authorizes_and_redirects_with_auth_code() {
         "auth_type=1 lists Official Accounts only"
     );
     assert!(page.contains("快速注册小程序权限"));
+    // Each account choice shows its name and its appid, so an English reader can match it.
+    let choice = page
+        .split("<label>")
+        .find(|l| l.contains(&format!("value=\"{OA_AT_MONTHLY_LIMIT}\"")))
+        .expect("the account at its monthly limit is offered");
+    assert!(
+        choice.contains("月度已满") && choice.contains(&format!("<span class=\"appid\">{OA_AT_MONTHLY_LIMIT}</span>")),
+        "{choice}"
+    );
     let form = format!(
         "component_appid={COMPONENT_APPID}&pre_auth_code={}&redirect_uri={}&appid={OA_ENTERPRISE}&set=account_service&set=fast_register",
         enc(pre),
@@ -182,6 +191,12 @@ async fn componentrebindadmin_page_posts_and_redirects_with_taskid() {
     let (status, page) = html(&env, &path).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("new admin") || page.contains("新管理员"));
+    // The current admin's ID card has a hint saying what it is and where the emulator keeps it.
+    assert!(
+        page.contains("aria-describedby=\"old-id-hint\"")
+            && page.contains("the ID card number of the account's current admin"),
+        "{page}"
+    );
     let state = env.get("/__emulator/state").await;
     let old_id = state["mini_programs"]
         .as_array()
@@ -209,7 +224,25 @@ async fn componentrebindadmin_page_posts_and_redirects_with_taskid() {
     };
     let wrong = post(form("000")).await.unwrap();
     assert_eq!(wrong.status(), 200);
-    assert!(wrong.text().await.unwrap().contains("errcode 40097"));
+    let wrong = wrong.text().await.unwrap();
+    assert!(wrong.contains("errcode 40097"), "{wrong}");
+    // Said in the page's own words (not the catalog's modifyheadimage text), with a way back.
+    assert!(
+        wrong.contains("does not match the account's current admin") && !wrong.contains("crop"),
+        "{wrong}"
+    );
+    let back = wrong
+        .split("class=\"back\" href=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a link back to the form")
+        .replace("&amp;", "&");
+    let (status, again) = html(&env, &back).await;
+    assert_eq!(status, 200, "{again}");
+    assert!(
+        again.contains("name=\"old_admin_id_card\"") && again.contains(&mp.appid),
+        "{again}"
+    );
     let r = post(form(&old_id)).await.unwrap();
     assert_eq!(r.status(), 302);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
@@ -222,4 +255,50 @@ async fn componentrebindadmin_page_posts_and_redirects_with_taskid() {
         )
         .await;
     assert_eq!(v["errcode"], 0, "{v}");
+}
+
+/// The "then back to" URL breaks anywhere, so a long one stays inside the card.
+#[tokio::test]
+async fn a_long_redirect_uri_wraps_inside_the_card() {
+    let env = Env::start().await;
+    let long = format!("{REDIRECT}?state={}", "x".repeat(300));
+    let path = format!(
+        "/cgi-bin/fastregisterauth?appid={OA_ENTERPRISE}&component_appid={COMPONENT_APPID}&copy_wx_verify=1&redirect_uri={}",
+        enc(&long)
+    );
+    let (status, page) = html(&env, &path).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("overflow-wrap:anywhere"), "{page}");
+    assert!(
+        page.contains(&format!("<dd><code>{}</code></dd>", escape(&long))),
+        "{page}"
+    );
+}
+
+/// `/` says what the emulator is, lists the scenario's components and accounts with what each
+/// is for, and links to the pages, the control API's state and the docs (which are served).
+#[tokio::test]
+async fn the_index_page_introduces_the_emulator() {
+    let env = Env::start().await;
+    let (status, page) = html(&env, "/").await;
+    assert_eq!(status, 200);
+    for want in [
+        "a local WeChat",
+        COMPONENT_APPID,
+        OA_ENTERPRISE,
+        "示例科技",
+        "the happy path",
+        OA_AT_MONTHLY_LIMIT,
+        "61055",
+        "href=\"/cgi-bin/componentloginpage\"",
+        "href=\"/cgi-bin/fastregisterauth\"",
+        "href=\"/wxopen/componentrebindadmin\"",
+        "href=\"/__emulator/state\"",
+        "href=\"/docs\"",
+    ] {
+        assert!(page.contains(want), "the index shows {want:?}: {page}");
+    }
+    let (status, docs) = html(&env, "/docs").await;
+    assert_eq!(status, 200);
+    assert!(docs.starts_with("# fastreg-emulator"), "{docs}");
 }

@@ -101,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api-keys/{id}", delete(keys::revoke))
         .route("/authorizers", get(resources::list_authorizers))
         .route("/authorizers/{appid}", get(resources::get_authorizer))
+        .route("/official-accounts", get(resources::list_official_accounts))
+        .route("/mini-programs", get(resources::list_mini_programs))
         .route("/authorizations", post(resources::create_authorization))
         .route("/authorizations/{id}", get(resources::get_authorization))
         .route(

@@ -54,6 +54,8 @@ pub fn spec() -> Value {
             },
             "/api-keys/{id}": { "parameters": path_param("id"), "delete": op("Revoke an API key: refused from its next request", "200", None) },
             "/authorizers": { "get": op("List the accounts that authorized this platform", "200", None) },
+            "/official-accounts": { "get": op("A page of Official Accounts by name: q (appid prefix or part of the name), status (authorized, unauthorized, refresh_rejected), cursor (the previous page's next_cursor), limit (1–200, default 50); answers {items, next_cursor}", "200", None) },
+            "/mini-programs": { "get": op("A page of Mini Programs, newest first: q (appid prefix or part of the name), status (authorized, unauthorized, setup_failed, setup_running, setup_none), cursor (the previous page's next_cursor), limit (1–200, default 50); answers {items, next_cursor}", "200", None) },
             "/authorizers/{appid}": { "parameters": path_param("appid"), "get": op("One authorizer: kind, status, permission sets, token upkeep", "200", None) },
             "/authorizations": { "post": op("Start authorizing an Official Account: returns the componentloginpage URL", "201", Some("CreateAuthorization")) },
             "/authorizations/{id}": { "parameters": path_param("id"), "get": op("An authorization's state", "200", None) },

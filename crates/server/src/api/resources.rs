@@ -51,6 +51,78 @@ pub(super) async fn list_authorizers(
     Ok(Json(json!({ "items": items })))
 }
 
+/// A step's detail as the API shows it: its note in English (`note`) with its code
+/// (`note_code`), as stored notes are a code with parameters.
+fn step_detail(stored: &str) -> Value {
+    let mut detail = serde_json::from_str::<Value>(stored).unwrap_or(Value::Null);
+    let note = detail
+        .get("note")
+        .cloned()
+        .and_then(|n| serde_json::from_value::<crate::setup_note::SetupNote>(n).ok());
+    if let Some(note) = note {
+        if let crate::setup_note::SetupNote::Coded { code, .. } = &note {
+            detail["note_code"] = serde_json::to_value(code).unwrap_or(Value::Null);
+        }
+        detail["note"] = Value::String(note.en());
+    }
+    detail
+}
+
+/// The query of the paged lists: `q` (appid or name), `status`, `cursor`, `limit`.
+#[derive(Deserialize)]
+pub(super) struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+impl ListParams {
+    fn filter(self) -> crate::listing::Filter {
+        crate::listing::Filter {
+            q: self.q,
+            status: self.status,
+            cursor: self.cursor.filter(|c| !c.is_empty()),
+            limit: self.limit.unwrap_or(50),
+        }
+    }
+}
+
+fn list_error(e: crate::listing::ListError) -> ApiError {
+    match e {
+        crate::listing::ListError::BadCursor => {
+            ApiError::invalid("cursor: not one this service gave out; start again without it")
+        }
+        crate::listing::ListError::Unexpected(e) => e.into(),
+    }
+}
+
+/// `GET /official-accounts?q&status&cursor&limit`: a page of Official Accounts by name, with
+/// `next_cursor` while there are more.
+pub(super) async fn list_official_accounts(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let page = crate::listing::accounts(&state, &p.filter())
+        .await
+        .map_err(list_error)?;
+    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+}
+
+/// `GET /mini-programs?q&status&cursor&limit`: a page of Mini Programs, newest first, with
+/// `next_cursor` while there are more.
+pub(super) async fn list_mini_programs(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    let page = crate::listing::mini_programs(&state, &p.filter())
+        .await
+        .map_err(list_error)?;
+    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+}
+
 pub(super) async fn get_authorizer(
     State(state): State<AppState>,
     Path(appid): Path<String>,
@@ -220,7 +292,7 @@ pub(super) struct Live {
 fn step_view(s: &setup::Step) -> Value {
     json!({
         "step": s.step, "state": s.state,
-        "detail": serde_json::from_str::<Value>(&s.detail).unwrap_or(Value::Null),
+        "detail": step_detail(&s.detail),
         "error": failure(&s.failure), "updated_at": s.updated_at,
     })
 }

@@ -14,6 +14,7 @@ use super::i18n::{Lang, explain};
 use super::view::{self, Cx, Section, badge, when};
 use crate::authorization::Authorization;
 use crate::failure::Failure;
+use crate::listing;
 use crate::registration::{self, Registration};
 use crate::startup::AppState;
 use crate::store::{history, now_ms};
@@ -32,8 +33,38 @@ use std::collections::HashMap;
 
 /// Fast registrations an Official Account may make per calendar month (spec rule 4).
 const MONTHLY_LIMIT: i64 = 5;
-/// How long the account list trusts a stored profile before asking WeChat again.
+/// Accounts per page of the list.
+const PAGE_SIZE: i64 = 50;
+/// How long the account list trusts a stored profile before refreshing it in the background.
 const PROFILE_MAX_AGE_MS: i64 = 6 * 3600 * 1000;
+
+/// Refreshes, after the list was sent, the profiles of the listed accounts that have none or a
+/// stale one — one call after another, each account at most once at a time and once per
+/// [`PROFILE_MAX_AGE_MS`] — so the next view shows them without the list waiting for WeChat.
+fn refresh_profiles_later(state: &AppState, appids: Vec<String>) {
+    static REFRESHING: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let appids: Vec<String> = {
+        let mut busy = REFRESHING.lock().unwrap_or_else(|e| e.into_inner());
+        let fresh: Vec<String> = appids.into_iter().filter(|a| !busy.contains(a)).collect();
+        busy.extend(fresh.iter().cloned());
+        fresh
+    };
+    if appids.is_empty() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        for appid in &appids {
+            if let Err(e) = profile(&state, appid, PROFILE_MAX_AGE_MS).await {
+                tracing::warn!(%appid, error = %format!("{e:#}"), "cannot refresh an account profile");
+            }
+        }
+        REFRESHING
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|a| !appids.contains(a));
+    });
+}
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct AccountRow {
@@ -167,6 +198,38 @@ async fn used_this_month(state: &AppState) -> anyhow::Result<HashMap<String, i64
     Ok(rows.into_iter().collect())
 }
 
+/// Accounts WeChat refused with 61055 this month (China's calendar), with when: WeChat counts
+/// every platform's registrations, so its answer outranks our own count until the month ends.
+/// Only those refusals are read (a handful a month), whatever the number of accounts.
+async fn refused_full_this_month(state: &AppState) -> anyhow::Result<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = fetch_all!(
+        &state.db,
+        (String, i64),
+        "SELECT oa_appid, MAX(updated_at) FROM registrations
+         WHERE state = 'failed' AND updated_at >= $1 AND failure LIKE $2 GROUP BY oa_appid",
+        view::month_start_ms(),
+        "%\"code\":\"61055\"%"
+    )
+    .context("cannot read this month's 61055 answers")?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The month's count: ours, or full with WeChat's reason once it answered 61055.
+fn month_count(lang: Lang, used: i64, refused_at: Option<i64>) -> Markup {
+    html! {
+        @match refused_at {
+            Some(at) => {
+                dd.used.full { (MONTHLY_LIMIT) " / " (MONTHLY_LIMIT) }
+                dd.month-full { (lang.t("微信在 ", "WeChat answered 61055 on ")) (when(at))
+                    (lang.t(" 答复 61055：本月的快速注册次数已用完（包括其他平台发起的）。", ": this month's fast registrations are used up (other platforms' count too)."))
+                    " " (lang.t("可在 ", "Free again from ")) (when(view::next_month_start_ms())) (lang.t(" 起重新注册（北京时间）。", " (Beijing time)."))
+                }
+            }
+            None => { dd.used class=[(used >= MONTHLY_LIMIT).then_some("full")] { (used) " / " (MONTHLY_LIMIT) } }
+        }
+    }
+}
+
 fn sets_chips(lang: Lang, sets: &[PermissionSet]) -> Markup {
     html! {
         ul.chips {
@@ -206,29 +269,84 @@ fn done_flash(lang: Lang, done: Option<&str>) -> Markup {
 }
 
 #[derive(Deserialize)]
-pub(super) struct Done {
+pub(super) struct ListQuery {
     done: Option<String>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    cursor: Option<String>,
 }
 
-/// `GET /console/accounts`.
+/// The statuses the account list filters by.
+const ACCOUNT_STATUSES: &[&str] = &["authorized", "unauthorized", "refresh_rejected"];
+
+/// `GET /console/accounts`: a page of accounts (searched, filtered), from the database only —
+/// a stored profile is shown as stored and a missing or stale one is read in the background
+/// for the next view; the account's own page reads WeChat afresh.
 pub(super) async fn list(
     State(state): State<AppState>,
     lang: Lang,
     session: Session,
     uri: Uri,
-    Query(q): Query<Done>,
+    Query(q): Query<ListQuery>,
 ) -> Result<Markup, ConsoleError> {
     let cx = Cx::new(lang, &session, &uri, Section::Accounts);
-    let sql =
-        format!("SELECT {ACCOUNT_COLUMNS} FROM authorizers WHERE kind = 'official_account' ORDER BY nick_name, appid");
-    let accounts: Vec<AccountRow> = fetch_all!(&state.db, AccountRow, sql.as_str()).context("cannot list accounts")?;
-    let used = used_this_month(&state).await?;
-    let mut profiles = HashMap::new();
-    for a in &accounts {
-        if a.status == "authorized" {
-            profiles.insert(a.appid.clone(), profile(&state, &a.appid, PROFILE_MAX_AGE_MS).await?);
+    let filter = listing::Filter {
+        q: q.q.clone(),
+        status: q.status.clone(),
+        cursor: q.cursor.clone(),
+        limit: PAGE_SIZE,
+    };
+    let page = match listing::accounts(&state, &filter).await {
+        Ok(p) => p,
+        Err(listing::ListError::BadCursor) => {
+            return Err(ConsoleError::invalid(
+                "这个分页链接无效，请从第一页开始。",
+                "This page link is not valid; start from the first page.",
+                "/console/accounts".to_owned(),
+            ));
         }
-    }
+        Err(listing::ListError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
+    };
+    let now = now_ms();
+    refresh_profiles_later(
+        &state,
+        page.items
+            .iter()
+            .filter(|a| a.status == "authorized" && a.profile_fetched_at.is_none_or(|t| now - t >= PROFILE_MAX_AGE_MS))
+            .map(|a| a.appid.clone())
+            .collect(),
+    );
+    let used = used_this_month(&state).await?;
+    let full = refused_full_this_month(&state).await?;
+    let mut profiles: HashMap<String, Profile> = HashMap::new();
+    let accounts: Vec<AccountRow> = page
+        .items
+        .iter()
+        .map(|a| {
+            if let (Some(principal_type), Some(verified)) = (a.principal_type, a.verified) {
+                profiles.insert(
+                    a.appid.clone(),
+                    Profile {
+                        principal_type,
+                        realname_status: 0,
+                        verified,
+                        verify_expires_at: a.verify_expires_at,
+                        fetched_at: 0,
+                    },
+                );
+            }
+            AccountRow {
+                appid: a.appid.clone(),
+                status: a.status.clone(),
+                nick_name: a.nick_name.clone(),
+                principal_name: a.principal_name.clone(),
+                verify_type: a.verify_type,
+                func_info: a.func_info.clone(),
+            }
+        })
+        .collect();
     let recent: Vec<Authorization> = fetch_all!(
         &state.db,
         Authorization,
@@ -249,12 +367,17 @@ pub(super) async fn list(
                 button.primary type="submit" { (cx.t("授权一个公众号", "Authorize an account")) }
             }
         }
+        (view::list_search(&cx, "/console/accounts", &q.q, &q.status, &ACCOUNT_STATUSES.iter().map(|s| (*s, view::state_label(lang, s).0.into_owned())).collect::<Vec<_>>()))
         @if accounts.is_empty() {
-            p.empty { (cx.t("还没有公众号授权给本平台。", "No Official Account has authorized this platform yet.")) }
+            @if q.q.is_empty() && q.status.is_empty() && q.cursor.is_none() {
+                p.empty { (cx.t("还没有公众号授权给本平台。", "No Official Account has authorized this platform yet.")) }
+            } @else {
+                p.empty { (cx.t("没有符合条件的公众号。", "No Official Account matches.")) }
+            }
         }
         ul.cards id="accounts" {
             @for a in &accounts {
-                @let p = profiles.get(&a.appid).and_then(|p| p.as_ref().ok());
+                @let p = profiles.get(&a.appid);
                 @let n = used.get(&a.appid).copied().unwrap_or(0);
                 li.card data-appid=(a.appid) {
                     h3 { a href={ "/console/accounts/" (a.appid) } { (a.name()) } " " (badge(lang, &a.status)) }
@@ -268,15 +391,13 @@ pub(super) async fn list(
                         dt { (cx.t("微信认证", "Verification")) } dd { (verification(lang, a, p)) }
                         dt { (cx.t("权限集", "Permission sets")) } dd { (sets_chips(lang, &a.sets())) }
                         dt { (cx.t("本月快速注册", "Registered this month")) }
-                        dd.used class=[(n >= MONTHLY_LIMIT).then_some("full")] { (n) " / " (MONTHLY_LIMIT) }
-                    }
-                    @if let Some(Err(f)) = profiles.get(&a.appid) {
-                        details.inline-error { summary { (cx.t("读取帐号信息失败", "Cannot read the account's info")) } (view::explained(lang, &explain(f))) }
+                        (month_count(lang, n, full.get(&a.appid).copied()))
                     }
                     p { a.button.secondary href={ "/console/accounts/" (a.appid) "#register" } { (cx.t("快速注册小程序", "Register a Mini Program")) } }
                 }
             }
         }
+        (view::pager(&cx, "/console/accounts", &q.q, &q.status, q.cursor.is_some(), page.next.as_deref()))
         @if !recent.is_empty() {
             section.card {
                 h2 { (cx.t("最近的授权", "Recent authorizations")) }
@@ -392,6 +513,7 @@ pub(super) async fn account(
     };
     let profile_ok = p.as_ref().and_then(|p| p.as_ref().ok());
     let n = used_this_month(&state).await?.get(&appid).copied().unwrap_or(0);
+    let refused_at = refused_full_this_month(&state).await?.get(&appid).copied();
     let regs = registration::list(&state, Some(&appid), 20).await?;
     let under_way = regs
         .iter()
@@ -407,7 +529,7 @@ pub(super) async fn account(
                 dd { (a.principal_name.as_deref().unwrap_or("—"))
                     @if let Some(p) = profile_ok { " · " span.subject-type { (principal_type(lang, p.principal_type)) } } }
                 dt { (cx.t("微信认证", "Verification")) } dd { (verification(lang, &a, profile_ok)) }
-                dt { (cx.t("本月快速注册", "Registered this month")) } dd.used { (n) " / " (MONTHLY_LIMIT) }
+                dt { (cx.t("本月快速注册", "Registered this month")) } (month_count(lang, n, refused_at))
             }
             h3 { (cx.t("已授权的权限集", "Permission sets granted")) }
             ul.checklist {
@@ -420,7 +542,7 @@ pub(super) async fn account(
             }
             @if let Some(Err(f)) = &p { (view::explained(lang, &explain(f))) }
         }
-        (register_card(&cx, &a, profile_ok, n, under_way))
+        (register_card(&cx, &a, profile_ok, if refused_at.is_some() { MONTHLY_LIMIT } else { n }, under_way))
         section.card {
             h2 { (cx.t("注册记录", "Registrations")) }
             @if regs.is_empty() { p.empty { (cx.t("还没有。", "None yet.")) } }
@@ -583,6 +705,7 @@ pub(super) async fn registration(
         .ok_or_else(|| ConsoleError::not_found("没有这个注册", "No such registration"))?;
     let h = history(&state.db, &format!("registration:{id}")).await?;
     let expired = view::link_expired(&state, &r.state, r.created_at);
+    let declined = r.note.as_deref() == Some(registration::DECLINED_NOTE);
     let body = html! {
         (back_from_wechat(lang, q.back.as_deref()))
         @if q.done.as_deref() == Some("abandoned") {
@@ -621,26 +744,52 @@ pub(super) async fn registration(
                     }
                     p { a.button.secondary href={ "/console/accounts/" (r.oa_appid) "#register" } { (cx.t("回到公众号重新发起", "Back to the account to start again")) } }
                 }
+                "abandoned" if declined => {
+                    div.flash.warn id="declined" {
+                        p { (cx.t(
+                            "公众号管理员在微信页面上拒绝了（或关闭了）这次快速注册，没有注册任何小程序。",
+                            "The account's admin declined (or closed) WeChat's confirmation page, so no Mini Program was registered."
+                        )) }
+                        p { (cx.t(
+                            "如果是误操作，可以重新发起：管理员需要再次在微信页面上确认。",
+                            "If that was a mistake, start again: the admin confirms on WeChat's page once more."
+                        )) }
+                    }
+                    (start_again(&cx, &r))
+                }
                 "abandoned" => {
                     p { (cx.t("这个注册已被放弃，没有向微信提交 fastregister。", "This registration was abandoned; fastregister was never sent to WeChat.")) }
-                    p { a.button.secondary href={ "/console/accounts/" (r.oa_appid) "#register" } { (cx.t("回到公众号重新发起", "Back to the account to start again")) } }
+                    (start_again(&cx, &r))
                 }
                 _ => {
                     p { (cx.t("管理员已确认，服务正在向微信注册小程序……", "The admin confirmed; the service is registering the Mini Program with WeChat…")) }
                 }
             }
-            @if let Some(note) = &r.note { p.note { (note) } }
+            @if let Some(note) = r.note.as_deref().filter(|n| *n != registration::DECLINED_NOTE) { p.note { (note) } }
+            // Inside the live region, so it goes away as soon as the state moves on.
+            @if r.may_abandon() { (abandon_card(&cx, &r)) }
         }
-        @if r.may_abandon() { (abandon_card(&cx, &r)) }
         (view::history(lang, &h))
     };
     Ok(view::page(&cx, cx.t("快速注册结果", "Fast registration"), body))
 }
 
+/// Starting a new registration of the same account, with the same choice of verification:
+/// straight on to WeChat's confirmation page.
+fn start_again(cx: &Cx, r: &Registration) -> Markup {
+    html! {
+        form.stack method="post" action={ "/console/accounts/" (r.oa_appid) "/registrations" } {
+            (cx.csrf_field())
+            @if r.copy_wx_verify == 1 { input type="hidden" name="copy_wx_verify" value="1"; }
+            button.primary type="submit" id="start-again" { (cx.t("重新发起注册", "Start again")) }
+        }
+    }
+}
+
 /// Giving up a registration that has not reached fastregister, which frees its account.
 fn abandon_card(cx: &Cx, r: &Registration) -> Markup {
     html! {
-        section.card id="abandon" {
+        div.abandon id="abandon" {
             h2 { (cx.t("放弃这个注册", "Abandon this registration")) }
             p.hint { (cx.t(
                 "还没有向微信提交 fastregister，所以不会留下小程序。放弃后这个公众号可以重新发起注册（管理员需要重新扫码确认）。",

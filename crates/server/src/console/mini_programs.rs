@@ -17,6 +17,7 @@ use super::error::{ConsoleError, explained_code};
 use super::i18n::{Lang, explain};
 use super::view::{self, Cx, Section, badge, step_name, when};
 use crate::failure::Failure;
+use crate::listing;
 use crate::rebind::RebindTask;
 use crate::setup::{
     self, AvatarPlan, CategoryChangeError, CategoryKey, CategoryPlan, CertificatePlan, Image, NicknamePlan, SetupPlan,
@@ -71,35 +72,65 @@ fn page_url(appid: &str) -> String {
     format!("/console/mini-programs/{appid}")
 }
 
-/// `GET /console/mini-programs`.
+#[derive(Deserialize)]
+pub(super) struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    cursor: Option<String>,
+}
+
+/// Mini Programs per page of the list.
+const PAGE_SIZE: i64 = 50;
+
+/// `GET /console/mini-programs`: a page of Mini Programs (searched, filtered) with their setup
+/// steps, from the database only.
 pub(super) async fn list(
     State(state): State<AppState>,
     lang: Lang,
     session: Session,
     uri: Uri,
+    Query(q): Query<ListQuery>,
 ) -> Result<Markup, ConsoleError> {
     let cx = Cx::new(lang, &session, &uri, Section::MiniPrograms);
-    let sql = format!("{MP_SQL} ORDER BY m.created_at DESC");
-    let rows: Vec<MpRow> = fetch_all!(&state.db, MpRow, sql.as_str()).context("cannot list Mini Programs")?;
-    let steps: Vec<(String, String, String)> = fetch_all!(
-        &state.db,
-        (String, String, String),
-        "SELECT appid, step, state FROM setup_steps ORDER BY step"
-    )
-    .context("cannot list setup steps")?;
-    let mut by_appid: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
-    for (appid, step, st) in &steps {
-        by_appid
-            .entry(appid.as_str())
-            .or_default()
-            .push((step.as_str(), st.as_str()));
-    }
-    let body = html! {
-        @if rows.is_empty() {
-            p.empty { (cx.t("还没有小程序。在公众号页面上快速注册一个。", "No Mini Program yet. Fast-register one from an Official Account's page.")) }
+    let filter = listing::Filter {
+        q: q.q.clone(),
+        status: q.status.clone(),
+        cursor: q.cursor.clone(),
+        limit: PAGE_SIZE,
+    };
+    let page = match listing::mini_programs(&state, &filter).await {
+        Ok(p) => p,
+        Err(listing::ListError::BadCursor) => {
+            return Err(ConsoleError::invalid(
+                "这个分页链接无效，请从第一页开始。",
+                "This page link is not valid; start from the first page.",
+                "/console/mini-programs".to_owned(),
+            ));
         }
-        ul.cards {
-            @for m in &rows {
+        Err(listing::ListError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
+    };
+    let rows = &page.items;
+    let by_appid = listing::setup_steps_of(&state, &rows.iter().map(|m| m.appid.as_str()).collect::<Vec<_>>()).await?;
+    let statuses = [
+        ("authorized", view::state_label(lang, "authorized").0.into_owned()),
+        ("unauthorized", view::state_label(lang, "unauthorized").0.into_owned()),
+        (listing::SETUP_FAILED, cx.t("设置失败", "Setup failed").to_owned()),
+        (listing::SETUP_RUNNING, cx.t("设置进行中", "Setup under way").to_owned()),
+        (listing::SETUP_NONE, cx.t("没有设置计划", "No setup plan").to_owned()),
+    ];
+    let body = html! {
+        (view::list_search(&cx, "/console/mini-programs", &q.q, &q.status, &statuses))
+        @if rows.is_empty() {
+            @if q.q.is_empty() && q.status.is_empty() && q.cursor.is_none() {
+                p.empty { (cx.t("还没有小程序。在公众号页面上快速注册一个。", "No Mini Program yet. Fast-register one from an Official Account's page.")) }
+            } @else {
+                p.empty { (cx.t("没有符合条件的小程序。", "No Mini Program matches.")) }
+            }
+        }
+        ul.cards id="mini-programs" {
+            @for m in rows {
                 li.card data-appid=(m.appid) {
                     h3 { a href=(page_url(&m.appid)) { (m.nick_name.as_deref().filter(|n| !n.is_empty()).unwrap_or(cx.t("（未命名）", "(no name yet)"))) } }
                     dl.facts {
@@ -107,13 +138,24 @@ pub(super) async fn list(
                         @if let Some(oa) = &m.oa_appid { dt { (cx.t("公众号", "Official Account")) } dd { a href={ "/console/accounts/" (oa) } { code { (oa) } } } }
                         dt { (cx.t("注册于", "Registered")) } dd { (when(m.created_at)) }
                         dt { (cx.t("设置", "Setup")) }
-                        dd { @for (step, st) in by_appid.get(m.appid.as_str()).map(Vec::as_slice).unwrap_or(&[]) {
-                            span.step { (step_name(lang, step)) " " (badge(lang, st)) } " "
-                        } }
+                        dd.setup {
+                            @match by_appid.get(&m.appid) {
+                                Some(steps) => {
+                                    @for (step, st) in steps {
+                                        span.step { (step_name(lang, step)) " " (badge(lang, st)) } " "
+                                    }
+                                }
+                                None => {
+                                    span.muted { (cx.t("没有设置计划。", "No setup plan.")) } " "
+                                    a href=(page_url(&m.appid)) { (cx.t("在它的页面上设置", "Set it up on its page")) }
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
+        (view::pager(&cx, "/console/mini-programs", &q.q, &q.status, q.cursor.is_some(), page.next.as_deref()))
     };
     Ok(view::page(&cx, cx.t("小程序", "Mini Programs"), body))
 }
@@ -314,7 +356,7 @@ struct StepDetail {
     #[serde(default)]
     audit_id: Option<u64>,
     #[serde(default)]
-    note: Option<String>,
+    note: Option<crate::setup_note::SetupNote>,
 }
 
 /// A step's live status block: state, WeChat's words, the audit, the failure and a retry button.
@@ -341,7 +383,13 @@ fn step_status(cx: &Cx, appid: &str, name: &str, step: Option<&Step>) -> Markup 
                 div.wording { p { strong { (cx.t("微信的提示：", "WeChat says: ")) } } p lang="zh-CN" { (detail.check_wording.as_deref().unwrap_or("")) } }
             }
             // setnickname's wording is usually the check's again.
-            @if let Some(note) = detail.note.as_ref().filter(|n| Some(*n) != detail.check_wording.as_ref()) { p.note { (note) } }
+            @if let Some(note) = detail.note.as_ref().filter(|n| n.wechat_wording().is_none_or(|w| Some(w) != detail.check_wording.as_deref())) {
+                @if let Some(wording) = note.wechat_wording() {
+                    p.note lang="zh-CN" { (wording) }
+                } @else {
+                    p.note { (lang.t(&note.zh(), &note.en())) }
+                }
+            }
             @if let Some(f) = &failure {
                 (view::explained(lang, &explain(f)))
                 form method="post" action={ (page_url(appid)) "/steps/" (name) "/retry" } {
@@ -390,7 +438,7 @@ fn nickname_card(cx: &Cx, appid: &str, step: Option<&Step>, live: &Live, check: 
                     input type="text" name="name" value=(typed) required maxlength="30" autocomplete="off"; }
                 button.secondary type="submit" formaction={ (page_url(appid)) "/nickname/check" } formnovalidate data-check-nickname {
                     (cx.t("检测名称", "Check the name")) }
-                div id="nickname-check" aria-live="polite" { (name_check(cx, check.as_ref())) }
+                div id="nickname-check" aria-live="polite" { (name_check(cx, check.as_ref(), individual)) }
                 @if individual {
                     label { (cx.t("身份证照片（个人主体必填）", "ID card photo (required for individuals)")) (file_input("id_card", true, false)) }
                 } @else {
@@ -405,12 +453,32 @@ fn nickname_card(cx: &Cx, appid: &str, step: Option<&Step>, live: &Live, check: 
     }
 }
 
-fn name_check(cx: &Cx, check: Option<&NameCheck>) -> Markup {
+/// What to attach before submitting a name: the subject's document, which WeChat always asks
+/// for (91009 without it).
+fn attach_next(cx: &Cx, individual: bool) -> Markup {
+    html! {
+        p.hint.next data-next=(if individual { "id_card" } else { "license" }) {
+            (cx.t("下一步：", "Next: "))
+            @if individual {
+                (cx.t("在下面上传管理员的身份证照片（个人主体必填），然后提交名称审核。",
+                    "attach the ID card photo below (individuals must), then submit the name for review."))
+            } @else {
+                (cx.t("在下面上传营业执照或组织机构代码证（组织主体必填），然后提交名称审核。",
+                    "attach the business licence or organisation code certificate below (organisations must), then submit the name for review."))
+            }
+        }
+    }
+}
+
+fn name_check(cx: &Cx, check: Option<&NameCheck>, individual: bool) -> Markup {
     let lang = cx.lang;
     match check {
         None => html! {},
         Some(NameCheck::Usable { name, hit: false, .. }) => html! {
-            p.check.ok data-hit="false" { "✓ 「" (name) "」" (cx.t("可以申请：没有命中微信的关键字策略。", " can be applied for: it hits none of WeChat's keyword rules.")) }
+            div.check.ok data-hit="false" {
+                p { "✓ 「" (name) "」" (cx.t("可以申请：没有命中微信的关键字策略。", " can be applied for: it hits none of WeChat's keyword rules.")) }
+                (attach_next(cx, individual))
+            }
         },
         Some(NameCheck::Usable {
             name,
@@ -421,6 +489,7 @@ fn name_check(cx: &Cx, check: Option<&NameCheck>) -> Markup {
                 p { "「" (name) "」" (cx.t("命中了微信的关键字策略，需要补充材料：", " hits WeChat's keyword policy; add materials:")) }
                 blockquote.wording lang="zh-CN" { (wording) }
                 p.hint { (cx.t("请在下面“其他证明材料”中上传。", "Upload them under “Other supporting materials” below.")) }
+                (attach_next(cx, individual))
             }
         },
         Some(NameCheck::Refused { name, failure }) => html! {

@@ -90,6 +90,55 @@ impl Cx {
     }
 }
 
+/// A list's search box and status filter (a GET form, so the page's address says what it shows).
+pub fn list_search(cx: &Cx, action: &str, q: &str, status: &str, statuses: &[(&str, String)]) -> Markup {
+    html! {
+        form.list-search method="get" action=(action) role="search" {
+            label { (cx.t("搜索 AppID 或名称", "Search by appid or name"))
+                input type="search" name="q" value=(q) autocomplete="off"; }
+            label { (cx.t("状态", "Status"))
+                select name="status" {
+                    option value="" selected[status.is_empty()] { (cx.t("全部", "All")) }
+                    @for (value, words) in statuses {
+                        option value=(value) selected[status == *value] { (words) }
+                    }
+                }
+            }
+            button.secondary type="submit" { (cx.t("筛选", "Filter")) }
+        }
+    }
+}
+
+/// A list's way on: the first page (when not on it) and the next page (when there is one).
+pub fn pager(cx: &Cx, path: &str, q: &str, status: &str, not_first: bool, next: Option<&str>) -> Markup {
+    let href = |cursor: Option<&str>| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        if !q.is_empty() {
+            query.append_pair("q", q);
+        }
+        if !status.is_empty() {
+            query.append_pair("status", status);
+        }
+        if let Some(c) = cursor {
+            query.append_pair("cursor", c);
+        }
+        let query = query.finish();
+        if query.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{query}")
+        }
+    };
+    html! {
+        @if not_first || next.is_some() {
+            nav.pager aria-label=(cx.t("分页", "Pages")) {
+                @if not_first { a.button.secondary href=(href(None)) { (cx.t("« 第一页", "« First page")) } " " }
+                @if let Some(next) = next { a.button.secondary rel="next" href=(href(Some(next))) { (cx.t("下一页 »", "Next page »")) } }
+            }
+        }
+    }
+}
+
 fn head(title: &str) -> Markup {
     html! {
         head {
@@ -245,6 +294,19 @@ pub fn date(secs: i64) -> String {
 /// limits by calendar month).
 pub fn month_start_ms() -> i64 {
     crate::calendar::month_start_ms()
+}
+
+/// The first instant of the next month, Beijing time, in unix ms: when a month's limits end.
+pub fn next_month_start_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc().to_offset(UTC8);
+    let (year, month) = match now.month() {
+        time::Month::December => (now.year() + 1, time::Month::January),
+        m => (now.year(), m.next()),
+    };
+    time::Date::from_calendar_date(year, month, 1)
+        .map(|d| d.with_time(time::Time::MIDNIGHT).assume_offset(UTC8))
+        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+        .unwrap_or(i64::MAX)
 }
 
 /// How a state looks: its words and its colour.

@@ -43,7 +43,7 @@ async fn declined(db: Db) {
     let headers = page.headers().clone();
     let text = page.text().await.expect("page");
     assert!(text.contains("declined"), "{text}");
-    assert!(text.contains("same link again"), "{text}");
+    assert!(text.contains("start a new registration"), "{text}");
     assert!(!text.contains("missing"), "{text}");
     for h in [
         "content-security-policy",
@@ -56,12 +56,10 @@ async fn declined(db: Db) {
     assert_eq!(headers["x-frame-options"], "DENY");
     app.drain().await;
     let now = app.get(&format!("/registrations/{id}")).await;
-    assert_eq!(now["state"], "awaiting_admin", "{now:#}");
-    // The admin changes their mind: the same link still works.
-    let redirect = app.confirm_fastregister(&reg).await;
-    assert_eq!(app.follow(&redirect).await.0, 200);
-    app.drain().await;
-    assert_eq!(app.get(&format!("/registrations/{id}")).await["state"], "registered");
+    assert_eq!(now["state"], "abandoned", "{now:#}");
+    // The account is free: a new registration goes through.
+    let again = app.register(OA_ENTERPRISE, None).await;
+    assert_eq!(again["state"], "registered", "{again:#}");
 
     // A forged callback: 400, with the headers, and not an ERROR.
     let forged = app

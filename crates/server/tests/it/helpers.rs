@@ -382,6 +382,10 @@ macro_rules! on_both {
                 ($body)($crate::helpers::Db::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[cfg_attr(
+                not(fastreg_test_postgres),
+                ignore = "needs PostgreSQL: set FASTREG_TEST_DATABASE_URL=postgres://… (CI does)"
+            )]
             async fn postgres() {
                 ($body)($crate::helpers::Db::Postgres).await
             }

@@ -15,6 +15,10 @@ fn oa_appid(i: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[cfg_attr(
+    not(fastreg_test_postgres),
+    ignore = "needs PostgreSQL: set FASTREG_TEST_DATABASE_URL=postgres://… (CI does)"
+)]
 async fn two_instances_process_200_registrations_exactly_once() {
     let mut scenario = Scenario::builtin();
     let template = scenario

@@ -18,6 +18,7 @@ mod hardening_pushes;
 mod hardening_resend;
 mod hardening_sign_in;
 mod instances;
+mod listing;
 mod logs;
 mod materials;
 mod one_in_flight;
