@@ -318,6 +318,7 @@ async fn upload_media(
             media_type: kind.to_owned(),
             size: data.len() as u64,
             image,
+            image_bytes: None,
             created_at: now,
         },
     );

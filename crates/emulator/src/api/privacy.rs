@@ -183,6 +183,7 @@ async fn upload_ext_file(
             media_type: "privacy_ext_file".to_owned(),
             size: data.len() as u64,
             image: None,
+            image_bytes: None,
             created_at: now,
         },
     );
