@@ -62,8 +62,8 @@ mod client;
 pub mod clock;
 mod config;
 mod error;
-mod registration;
 mod lifecycle;
+mod registration;
 pub mod store;
 mod token;
 

@@ -6,7 +6,7 @@ mod endpoints;
 mod flight;
 mod harness;
 mod lessons;
-mod registration_routes;
 mod lifecycle;
+mod registration_routes;
 mod retry;
 mod scripted;
