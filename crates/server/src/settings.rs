@@ -690,8 +690,8 @@ encoding_aes_key = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
         let err = Settings::from_sources(None, |n| {
             (n.starts_with("FASTREG_COMPONENT_") && n != "FASTREG_COMPONENT_TOKEN").then(|| "x".into())
         })
-            .unwrap_err()
-            .to_string();
+        .unwrap_err()
+        .to_string();
         assert_eq!(
             err,
             "missing setting component.token (env FASTREG_COMPONENT_TOKEN): set it in the config file or as environment variables"
