@@ -339,12 +339,17 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
         } => {
             crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code).await?;
             crate::registration::wake_reconciling(state).await?;
+            crate::routes::push::wake_waiting(state).await?;
         }
         ComponentEvent::Unauthorized { authorizer_appid, .. } => {
             crate::authorization::unauthorized_pushed(state, &authorizer_appid).await?;
         }
-        ComponentEvent::Unknown { info_type, .. } => {
-            tracing::info!(%info_type, "push of a kind we do not act on");
+        ComponentEvent::Unknown { ref info_type, .. } => {
+            match fastreg_protocol::event::RegistrationPush::from_event(&event) {
+                Some(Ok(push)) => crate::routes::push::received(state, &push).await?,
+                Some(Err(e)) => tracing::warn!(%info_type, error = %e, "a registration push we cannot read"),
+                None => tracing::info!(%info_type, "push of a kind we do not act on"),
+            }
         }
     }
     Ok(())

@@ -14,6 +14,8 @@
 //! - [`startup`]: [`Application::build`] wires settings, database, client, workers and routes;
 //! - [`registration`]: the fast-register workflow, the heart of the service, and how each step is
 //!   persisted before the next so a crash never repeats fastregister nor loses a refresh token;
+//! - [`routes`]: the enterprise, personal and trial routes (QR codes, pushes correlated by
+//!   taskid, polling when a push is lost) and a trial's conversion;
 //! - [`setup`]: the new Mini Program's setup steps, and how a call that spends a quota or opens
 //!   an audit is reconciled from WeChat's state after a lost answer instead of being resent;
 //! - [`job`]: the durable queue those workflows run on; [`store`]: the two database backends;
@@ -34,6 +36,7 @@ pub mod listing;
 pub mod rebind;
 pub mod recovery;
 pub mod registration;
+pub mod routes;
 pub mod secret_box;
 pub mod settings;
 pub mod setup;

@@ -384,6 +384,9 @@ async fn with_heartbeat(
 async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     match job.kind.as_str() {
         crate::registration::JOB => crate::registration::run_job(state, job).await,
+        crate::routes::JOB => crate::routes::workflow::run_job(state, job).await,
+        crate::routes::trial::JOB => crate::routes::trial::run_job(state, job).await,
+        crate::routes::trial::REMINDER_JOB => crate::routes::trial::run_reminder(state, job).await,
         crate::authorization::JOB => crate::authorization::run_job(state, job).await,
         crate::event::JOB => crate::event::run_job(state, job).await,
         crate::setup::JOB => crate::setup::run_job(state, job).await,

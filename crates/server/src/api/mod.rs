@@ -11,6 +11,7 @@ pub mod extract;
 pub mod keys;
 pub mod openapi;
 mod resources;
+mod route_resources;
 
 use crate::startup::AppState;
 use axum::Router;
@@ -107,9 +108,24 @@ pub fn router(state: AppState) -> Router {
         .route("/authorizations/{id}", get(resources::get_authorization))
         .route(
             "/registrations",
-            post(resources::create_registration).get(resources::list_registrations),
+            post(route_resources::create_registration).get(route_resources::list_registrations),
         )
-        .route("/registrations/{id}", get(resources::get_registration))
+        .route("/registrations/{id}", get(route_resources::get_registration))
+        .route("/registrations/{id}/restart", post(route_resources::restart))
+        .route("/registrations/{id}/qr.svg", get(route_resources::registration_qr_svg))
+        .route("/registrations/{id}/qr.png", get(route_resources::registration_qr_png))
+        .route("/mini-programs/{appid}/verify-beta", post(route_resources::verify_beta))
+        .route("/mini-programs/{appid}/beta-name", put(route_resources::beta_name))
+        .route("/beta-verifications/{id}", get(route_resources::get_beta_verification))
+        .route(
+            "/beta-verifications/{id}/qr.svg",
+            get(route_resources::beta_verification_qr_svg),
+        )
+        .route(
+            "/beta-verifications/{id}/qr.png",
+            get(route_resources::beta_verification_qr_png),
+        )
+        .route("/trials", get(route_resources::list_trials))
         .route("/mini-programs/{appid}", get(resources::get_mini_program))
         .route("/mini-programs/{appid}/setup", put(resources::attach_setup))
         .route("/mini-programs/{appid}/nickname-audit", get(resources::nickname_audit))

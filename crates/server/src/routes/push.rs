@@ -1,0 +1,174 @@
+//! The routes' pushes, from the event inbox ([`crate::event`]):
+//!
+//! - `notify_third_fasteregister` (enterprise, personal): correlated by `info.taskid` when it
+//!   is there (the real personal push carries it), else by the enterprise's code or the user's
+//!   WeChat id among the registrations still waiting; status 0 with `appid` and `auth_code`
+//!   moves the registration to `exchanging` (the code sealed, the Mini Program claimed in the
+//!   same transaction); any other final status fails it with the catalog's meaning — the
+//!   enterprise push's table, or the task table for the personal one. Statuses are read, never
+//!   `msg` (a 1005 was seen with msg `real name check failed`).
+//! - `notify_third_fastregisterbetaapp` (trial): correlated by `info.unique_id`, else by the
+//!   name; no `auth_code`: the `authorized` push (or the authorizer list) brings the token.
+//! - `notify_third_fastverifybetaapp` (conversion): by the trial's appid ([`super::trial`]).
+//!
+//! A push that matches nothing (a replay, a task of another platform instance's database, a
+//! registration already ended) is logged and dropped; one for a registration that moved on
+//! changes nothing (every change is a compare-and-set on the state).
+
+use super::input::RouteInput;
+use super::workflow::{claim, transition, wake};
+use super::{AWAITING_USER, CREATE_UNKNOWN, CREATING, EXCHANGING, Route, RouteRegistration, in_states, status_failure};
+use crate::registration::FAILED;
+use crate::startup::AppState;
+use crate::store::{now_ms, record_history};
+use crate::execute;
+use anyhow::Context;
+use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
+use fastreg_protocol::event::{RegistrationKind, RegistrationPush};
+use fastreg_protocol::registration::TRIAL_NAME_SUFFIX;
+
+const WAITING: [&str; 3] = [AWAITING_USER, CREATE_UNKNOWN, CREATING];
+
+/// Acts on a registration push.
+#[tracing::instrument(skip_all, fields(kind = push.kind.info_type(), status = push.status))]
+pub async fn received(state: &AppState, push: &RegistrationPush) -> anyhow::Result<()> {
+    if push.kind == RegistrationKind::TrialVerified {
+        return super::trial::verify_pushed(state, push).await;
+    }
+    let Some(reg) = correlate(state, push).await? else {
+        tracing::info!("a registration push that matches no registration waiting for one; ignored");
+        return Ok(());
+    };
+    tracing::info!(registration = %reg.id, "registration push correlated");
+    let (table, table_name) = match (push.kind, reg.route()) {
+        (RegistrationKind::TrialCreated, _) => (StatusTable::TrialPush, "trial_push"),
+        (_, Route::Personal) => (StatusTable::Task, "task"),
+        _ => (StatusTable::RegisterPush, "register_push"),
+    };
+    let now = now_ms();
+    if push.status == 0 {
+        let Some(appid) = push.appid.clone() else {
+            tracing::warn!(registration = %reg.id, "a success push without an appid; waiting for the poll");
+            return Ok(());
+        };
+        let sealed = push.auth_code.as_ref().map(|code| {
+            state
+                .secrets
+                .seal_str(&format!("registration_code:{}", reg.id), code.as_str())
+        });
+        let mut tx = state.db.begin().await?;
+        let n = execute!(
+            &mut tx,
+            "UPDATE registrations SET state = 'exchanging', mini_program_appid = $1,
+                    authorization_code_sealed = COALESCE($2, authorization_code_sealed),
+                    task_status = 0, task_status_table = $3, task_id = COALESCE(task_id, $4), updated_at = $5
+             WHERE id = $6 AND state = $7",
+            appid.as_str(),
+            sealed,
+            table_name,
+            task_key(push),
+            now,
+            &reg.id,
+            &reg.state
+        )
+        .context("cannot store the pushed Mini Program")?;
+        if n == 1 {
+            // A trial's Mini Program is claimed once its token is in: the `authorized` push
+            // exchanges its own code only for an account nobody claimed yet.
+            if push.auth_code.is_some() {
+                claim(&mut tx, &reg.id, &appid).await?;
+            }
+            record_history(
+                &mut tx,
+                &reg.subject(),
+                Some(&reg.state),
+                EXCHANGING,
+                Some(&format!("WeChat created Mini Program {appid} (push)")),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        wake(state, &reg.id).await?;
+        return Ok(());
+    }
+    let done = lookup_status(table, push.status).is_none_or(|e| e.done);
+    if !done {
+        execute!(
+            &state.db,
+            "UPDATE registrations SET task_status = $1, task_status_table = $2, updated_at = $3 WHERE id = $4",
+            push.status,
+            table_name,
+            now,
+            &reg.id
+        )
+        .context("cannot store the task status")?;
+        return Ok(());
+    }
+    let failure = status_failure(table, push.status, &push.msg);
+    let mut tx = state.db.begin().await?;
+    execute!(
+        &mut tx,
+        "UPDATE registrations SET task_status = $1, task_status_table = $2, task_id = COALESCE(task_id, $3) WHERE id = $4 AND state = $5",
+        push.status,
+        table_name,
+        task_key(push),
+        &reg.id,
+        &reg.state
+    )
+    .context("cannot store the task status")?;
+    let moved = transition(state, &mut tx, &reg, &reg.state, FAILED, None, Some(&failure)).await?;
+    tx.commit().await?;
+    if moved {
+        state.metrics.registration_finished(FAILED);
+        tracing::warn!(registration = %reg.id, status = push.status, "registration failed (push)");
+    }
+    Ok(())
+}
+
+/// The push's task key: `info.taskid`, or a trial's `info.unique_id`.
+fn task_key(push: &RegistrationPush) -> Option<&str> {
+    push.info.taskid.as_deref().or(push.info.unique_id.as_deref())
+}
+
+/// The registration a push is about, among those waiting for one.
+async fn correlate(state: &AppState, push: &RegistrationPush) -> anyhow::Result<Option<RouteRegistration>> {
+    let routes: &[Route] = match push.kind {
+        RegistrationKind::TrialCreated => &[Route::Trial],
+        _ => &[Route::Enterprise, Route::Personal],
+    };
+    let mut waiting = Vec::new();
+    for route in routes {
+        waiting.extend(in_states(state, *route, &WAITING).await?);
+    }
+    if let Some(key) = task_key(push) {
+        if let Some(r) = waiting.iter().find(|r| r.task_id.as_deref() == Some(key)) {
+            return Ok(Some(r.clone()));
+        }
+    }
+    // No key, or a registration whose create answer was lost (it has no task id yet): by the
+    // subject the push echoes. Only a single match is taken.
+    let fits = |r: &&RouteRegistration| match r.input() {
+        Some(RouteInput::Enterprise(e)) => push.info.code.as_deref() == Some(e.code.as_str()),
+        Some(RouteInput::Personal(p)) => push.info.wxuser.as_deref() == Some(p.wxuser.as_str()),
+        Some(RouteInput::Trial(t)) => push
+            .info
+            .name
+            .as_deref()
+            .is_some_and(|n| n == t.name || n == format!("{}{TRIAL_NAME_SUFFIX}", t.name)),
+        None => false,
+    };
+    let keyless = |r: &&RouteRegistration| r.task_id.is_none() || task_key(push).is_none();
+    let mut it = waiting.iter().filter(keyless).filter(fits);
+    match (it.next(), it.next()) {
+        (Some(r), None) => Ok(Some(r.clone())),
+        _ => Ok(None),
+    }
+}
+
+/// An `authorized` push arrived: wakes the trials waiting for their token.
+pub async fn wake_waiting(state: &AppState) -> anyhow::Result<()> {
+    for reg in in_states(state, Route::Trial, &[EXCHANGING, AWAITING_USER]).await? {
+        wake(state, &reg.id).await?;
+    }
+    Ok(())
+}

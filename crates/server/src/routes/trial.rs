@@ -1,0 +1,597 @@
+//! Trial Mini Programs (试用小程序) after creation: their 14 days (a `trial.expiring` webhook 3
+//! days before they lapse), renaming (setbetaweappnickname) and conversion (转正,
+//! verifybetaweapp) into a formal Mini Program that keeps its appid and authorization.
+//!
+//! A conversion is a row of `beta_verifications` with its own job, like a registration:
+//! `creating` (the mark, then verifybetaweapp with the trial's token) → `awaiting_user` (the
+//! legal person has 24 h to open the link) → `converted` | `failed`, by the
+//! `notify_third_fastverifybetaapp` push. verifybetaweapp has no query: a lost push is made
+//! good by reading the trial's principal (a converted trial carries the enterprise's name),
+//! polled with the same doubling wait. A lost answer to verifybetaweapp is sent again (the lost
+//! task's link reached nobody); WeChat's 89251 then proves the first applied and the conversion
+//! fails with the time to start again. On conversion the trial's registration's setup plan runs
+//! (its name included).
+
+use super::input::{Conversion, FieldError};
+use super::workflow::poll_backoff_ms;
+use super::{TASK_TTL_MS, china_time, status_failure};
+use crate::failure::{Failure, is_lost_answer, is_retryable};
+use crate::job::{Job, Outcome};
+use crate::startup::{AppState, audit};
+use crate::store::{AsExec, Tx, now_ms, record_history};
+use crate::{execute, fetch_all, fetch_optional};
+use anyhow::Context;
+use fastreg_protocol::AppId;
+use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
+use fastreg_protocol::event::RegistrationPush;
+use fastreg_protocol::registration::{TRIAL_NAME_SUFFIX, VerifyBetaRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// The job kind of conversions.
+pub const JOB: &str = "beta_verification";
+/// The job kind of the expiry reminder.
+pub const REMINDER_JOB: &str = "trial_reminder";
+/// The reminder goes this long before a trial lapses.
+pub const REMIND_BEFORE_MS: i64 = 3 * 24 * 3600 * 1000;
+/// Converted.
+pub const CONVERTED: &str = "converted";
+/// WeChat's answer while a conversion task is pending.
+const TASK_PENDING: i64 = 89251;
+
+/// A trial as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Trial {
+    /// Its appid.
+    pub appid: String,
+    /// The registration that created it.
+    pub registration_id: Option<String>,
+    /// Its name as WeChat shows it.
+    pub name: String,
+    /// When it lapses unless converted (unix ms).
+    pub expires_at: i64,
+    /// When it was converted.
+    pub converted_at: Option<i64>,
+    /// Created (unix ms).
+    pub created_at: i64,
+}
+
+impl Trial {
+    /// Whole days left (0 on the last day; negative once lapsed).
+    pub fn days_left(&self, now: i64) -> i64 {
+        (self.expires_at - now).div_euclid(24 * 3600 * 1000)
+    }
+
+    /// As the API shows it.
+    pub fn api_view(&self) -> Value {
+        json!({
+            "appid": self.appid, "registration_id": self.registration_id, "name": self.name,
+            "expires_at": self.expires_at, "days_left": self.days_left(now_ms()),
+            "converted": self.converted_at.is_some(), "converted_at": self.converted_at,
+            "created_at": self.created_at,
+        })
+    }
+}
+
+const TRIAL_COLUMNS: &str = "appid, registration_id, name, expires_at, converted_at, created_at";
+
+/// One trial.
+pub async fn get_trial(state: &AppState, appid: &str) -> anyhow::Result<Option<Trial>> {
+    let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE appid = $1");
+    fetch_optional!(&state.db, Trial, sql.as_str(), appid).context("cannot read a trial")
+}
+
+/// Trials not converted, the one lapsing first first.
+pub async fn open_trials(state: &AppState) -> anyhow::Result<Vec<Trial>> {
+    let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE converted_at IS NULL ORDER BY expires_at LIMIT 500");
+    fetch_all!(&state.db, Trial, sql.as_str()).context("cannot list trials")
+}
+
+/// Queues the `trial.expiring` webhook for 3 days before `expires_at`.
+pub async fn schedule_reminder(state: &AppState, tx: &mut Tx, appid: &AppId, expires_at: i64) -> anyhow::Result<()> {
+    state
+        .queue
+        .enqueue(
+            &mut *tx,
+            REMINDER_JOB,
+            &json!({ "appid": appid }),
+            Some(&format!("{REMINDER_JOB}:{appid}")),
+            expires_at - REMIND_BEFORE_MS,
+        )
+        .await?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct AppidPayload {
+    appid: String,
+}
+
+/// The reminder: a `trial.expiring` webhook, unless the trial was converted.
+pub async fn run_reminder(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
+    let AppidPayload { appid } = job.payload()?;
+    let Some(trial) = get_trial(state, &appid).await? else {
+        return Ok(Outcome::Done);
+    };
+    if trial.converted_at.is_some() {
+        return Ok(Outcome::Done);
+    }
+    let mut tx = state.db.begin().await?;
+    let n = execute!(
+        &mut tx,
+        "UPDATE trials SET reminded_at = $1 WHERE appid = $2 AND reminded_at IS NULL",
+        now_ms(),
+        &appid
+    )
+    .context("cannot note the reminder")?;
+    if n == 1 {
+        crate::webhook::enqueue(
+            state,
+            &mut tx,
+            "trial.expiring",
+            json!({ "appid": appid, "name": trial.name, "expires_at": trial.expires_at,
+                    "days_left": trial.days_left(now_ms()).max(0) }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(trial = %appid, "trial lapses in 3 days: reminder sent");
+    Ok(Outcome::Done)
+}
+
+/// A conversion as stored.
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Verification {
+    /// Id.
+    pub id: String,
+    /// The trial.
+    pub appid: String,
+    /// creating | create_unknown | awaiting_user | converted | failed.
+    pub state: String,
+    /// The legal person's link.
+    pub auth_url: Option<String>,
+    /// When it lapses.
+    pub auth_expires_at: Option<i64>,
+    /// The input (JSON of [`Conversion`]).
+    pub input: String,
+    /// WeChat's latest status.
+    pub task_status: Option<i64>,
+    /// Why it failed.
+    pub failure: Option<String>,
+    /// What the operator should know.
+    pub note: Option<String>,
+    /// verifybetaweapp calls that may have reached WeChat.
+    pub submissions: i64,
+    /// Who started it.
+    pub created_by: String,
+    /// Created.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, appid, state, auth_url, auth_expires_at, input, task_status, failure, note, submissions, created_by, created_at, updated_at";
+
+impl Verification {
+    fn subject(&self) -> String {
+        format!("beta_verification:{}", self.id)
+    }
+
+    fn input(&self) -> Option<Conversion> {
+        serde_json::from_str(&self.input).ok()
+    }
+
+    /// As the API shows it.
+    pub fn api_view(&self, history: Vec<crate::store::HistoryEntry>) -> Value {
+        let failure: Option<Failure> = self.failure.as_deref().and_then(|f| serde_json::from_str(f).ok());
+        json!({
+            "id": self.id, "appid": self.appid, "state": self.state,
+            "auth_url": self.auth_url, "auth_expires_at": self.auth_expires_at,
+            "qr_url": self.auth_url.as_ref().map(|_| format!("/api/v1/beta-verifications/{}/qr.svg", self.id)),
+            "qr_png_url": self.auth_url.as_ref().map(|_| format!("/api/v1/beta-verifications/{}/qr.png", self.id)),
+            "task_status": self.task_status.map(|c| super::status_view(StatusTable::RegisterPush, c)),
+            "input": self.input(), "error": failure, "note": self.note,
+            "created_by": self.created_by, "created_at": self.created_at, "updated_at": self.updated_at,
+            "history": history,
+        })
+    }
+}
+
+/// One conversion.
+pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Verification>> {
+    let sql = format!("SELECT {COLUMNS} FROM beta_verifications WHERE id = $1");
+    fetch_optional!(&state.db, Verification, sql.as_str(), id).context("cannot read a conversion")
+}
+
+/// A trial's conversions, newest first.
+pub async fn of_trial(state: &AppState, appid: &str) -> anyhow::Result<Vec<Verification>> {
+    let sql = format!("SELECT {COLUMNS} FROM beta_verifications WHERE appid = $1 ORDER BY created_at DESC LIMIT 20");
+    fetch_all!(&state.db, Verification, sql.as_str(), appid).context("cannot list conversions")
+}
+
+/// Why a conversion or a rename was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TrialError {
+    /// A field failed its check (422).
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    /// Not one of our trials.
+    #[error("{0} is not a trial Mini Program registered through this platform")]
+    NotATrial(String),
+    /// Converted already.
+    #[error("{0} was converted already: it is a formal Mini Program now")]
+    Converted(String),
+    /// A conversion is under way.
+    #[error("conversion {0} of this trial is still under way")]
+    InProgress(String),
+    /// WeChat refused.
+    #[error("WeChat refused: {0}")]
+    WeChat(#[from] fastreg_client::Error),
+    /// Anything else.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+async fn open_trial(state: &AppState, appid: &str) -> Result<Trial, TrialError> {
+    let trial = get_trial(state, appid)
+        .await?
+        .ok_or_else(|| TrialError::NotATrial(appid.to_owned()))?;
+    if trial.converted_at.is_some() {
+        return Err(TrialError::Converted(appid.to_owned()));
+    }
+    Ok(trial)
+}
+
+/// Starts a conversion of a trial (`POST /api/v1/mini-programs/{appid}/verify-beta`).
+#[tracing::instrument(skip_all, fields(trial = %appid), err(level = "info", Display))]
+pub async fn start(state: &AppState, appid: &str, input: Conversion, actor: &str) -> Result<Verification, TrialError> {
+    input.check()?;
+    open_trial(state, appid).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    let inserted = execute!(
+        &mut tx,
+        "INSERT INTO beta_verifications (id, appid, state, input, created_by, created_at, updated_at)
+         VALUES ($1, $2, 'creating', $3, $4, $5, $5)",
+        &id,
+        appid,
+        serde_json::to_string(&input).context("cannot encode the input")?,
+        actor,
+        now
+    );
+    match inserted {
+        Ok(_) => {}
+        Err(e) if crate::store::is_unique_violation(&e) => {
+            drop(tx);
+            let open = of_trial(state, appid)
+                .await?
+                .into_iter()
+                .find(|v| super::in_flight(&v.state))
+                .map(|v| v.id)
+                .unwrap_or_default();
+            return Err(TrialError::InProgress(open));
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot store the conversion").into()),
+    }
+    record_history(&mut tx, &format!("beta_verification:{id}"), None, super::CREATING, None).await?;
+    enqueue(state, &mut tx, &id, now).await?;
+    tx.commit().await?;
+    audit(state, actor, "trial.verify", &format!("mini_program:{appid}"), &id).await;
+    get(state, &id)
+        .await?
+        .ok_or_else(|| TrialError::Unexpected(anyhow::anyhow!("the conversion vanished")))
+}
+
+async fn enqueue(state: &AppState, target: impl AsExec, id: &str, at: i64) -> anyhow::Result<()> {
+    state
+        .queue
+        .enqueue(target, JOB, &json!({ "id": id }), Some(&format!("{JOB}:{id}")), at)
+        .await?;
+    Ok(())
+}
+
+/// Renames a trial (`PUT /api/v1/mini-programs/{appid}/beta-name`); WeChat appends
+/// “的体验小程序”. Returns the name WeChat shows.
+#[tracing::instrument(skip_all, fields(trial = %appid), err(level = "info", Display))]
+pub async fn rename(state: &AppState, appid: &str, name: &str, actor: &str) -> Result<String, TrialError> {
+    super::input::trial_name("name", name)?;
+    open_trial(state, appid).await?;
+    let app = AppId::parse(appid).map_err(|e| TrialError::NotATrial(e.to_string()))?;
+    let result = state.client.set_trial_nickname(&app, name).await;
+    state.metrics.wechat_call("setbetaweappnickname", result.is_ok());
+    result?;
+    let shown = format!("{name}{TRIAL_NAME_SUFFIX}");
+    execute!(
+        &state.db,
+        "UPDATE trials SET name = $1, updated_at = $2 WHERE appid = $3",
+        &shown,
+        now_ms(),
+        appid
+    )
+    .context("cannot store the trial's name")?;
+    record_history(&state.db, &format!("mini_program:{appid}"), None, "renamed", Some(&shown)).await?;
+    audit(state, actor, "trial.rename", &format!("mini_program:{appid}"), &shown).await;
+    Ok(shown)
+}
+
+#[derive(Deserialize)]
+struct IdPayload {
+    id: String,
+}
+
+/// Runs one step of a conversion.
+#[tracing::instrument(skip_all, fields(conversion))]
+pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
+    let IdPayload { id } = job.payload()?;
+    tracing::Span::current().record("conversion", id.as_str());
+    let Some(v) = get(state, &id).await? else {
+        return Ok(Outcome::Dead(format!("conversion {id} does not exist")));
+    };
+    match v.state.as_str() {
+        super::CREATING if v.submissions > 0 => {
+            move_to(
+                state,
+                &v,
+                super::CREATE_UNKNOWN,
+                Some("the service stopped while verifybetaweapp was in flight"),
+                None,
+            )
+            .await?;
+            Ok(Outcome::WaitUntil(now_ms()))
+        }
+        super::CREATING | super::CREATE_UNKNOWN => send(state, &v).await,
+        super::AWAITING_USER => look(state, &v).await,
+        _ => Ok(Outcome::Done),
+    }
+}
+
+async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
+    let Some(input) = v.input() else {
+        return Ok(Outcome::Dead("the conversion has no input".into()));
+    };
+    if v.submissions >= super::workflow::MAX_CREATES {
+        let failure = Failure::new(
+            "outcome_unknown",
+            "verifybetaweapp was sent several times and no answer came back",
+            "Check that this service reaches WeChat, then start the conversion again.",
+        );
+        move_to(state, v, crate::registration::FAILED, None, Some(&failure)).await?;
+        return Ok(Outcome::Done);
+    }
+    let n = execute!(
+        &state.db,
+        "UPDATE beta_verifications SET state = 'creating', submissions = submissions + 1, updated_at = $1
+         WHERE id = $2 AND state = $3 AND submissions = $4",
+        now_ms(),
+        &v.id,
+        &v.state,
+        v.submissions
+    )
+    .context("cannot mark the call")?;
+    if n == 0 {
+        return Ok(Outcome::WaitUntil(now_ms()));
+    }
+    let again = v.submissions > 0;
+    let v = Verification {
+        state: super::CREATING.into(),
+        submissions: v.submissions + 1,
+        ..v.clone()
+    };
+    let appid = AppId::parse(v.appid.clone()).context("the stored appid is malformed")?;
+    let req = VerifyBetaRequest::new(&input.enterprise_name, &input.code, &input.component_phone);
+    state.crash_points.reach("routes.before_verify_beta").await;
+    let result = state.client.verify_trial(&appid, &req).await;
+    state.metrics.wechat_call("verifybetaweapp", result.is_ok());
+    match result {
+        Ok(r) => {
+            let now = now_ms();
+            let mut tx = state.db.begin().await?;
+            let n = execute!(
+                &mut tx,
+                "UPDATE beta_verifications SET state = 'awaiting_user', auth_url = $1, auth_expires_at = $2, updated_at = $3
+                 WHERE id = $4 AND state = 'creating'",
+                &r.authorize_url,
+                now + TASK_TTL_MS,
+                now,
+                &v.id
+            )
+            .context("cannot store the conversion's link")?;
+            if n == 1 {
+                record_history(&mut tx, &v.subject(), Some(super::CREATING), super::AWAITING_USER, None).await?;
+            }
+            tx.commit().await?;
+            Ok(Outcome::WaitUntil(now + poll_backoff_ms(0)))
+        }
+        Err(e) if is_lost_answer(&e) || e.code() == Some(-1) => {
+            let note = format!("verifybetaweapp: {}", crate::failure::what_happened(&e));
+            move_to(state, &v, super::CREATE_UNKNOWN, Some(&note), None).await?;
+            Ok(Outcome::WaitUntil(now_ms() + 5_000))
+        }
+        Err(e) if again && e.code() == Some(TASK_PENDING) => {
+            let free_at = v.created_at + TASK_TTL_MS;
+            let failure = Failure::new(
+                "89251",
+                "the first verifybetaweapp's answer was lost, but WeChat had opened the conversion task (a second call answered 89251); its link never reached anyone",
+                format!("Start the conversion again after {}.", china_time(free_at)),
+            );
+            move_to(state, &v, crate::registration::FAILED, None, Some(&failure)).await?;
+            Ok(Outcome::Done)
+        }
+        Err(e) if is_retryable(&e) => {
+            execute!(
+                &state.db,
+                "UPDATE beta_verifications SET state = $1, submissions = submissions - 1 WHERE id = $2 AND state = 'creating'",
+                if again { super::CREATE_UNKNOWN } else { super::CREATING },
+                &v.id
+            )
+            .context("cannot uncount a call")?;
+            Ok(Outcome::Retry(e.to_string()))
+        }
+        Err(e) => {
+            move_to(
+                state,
+                &v,
+                crate::registration::FAILED,
+                None,
+                Some(&Failure::from_client(&e)),
+            )
+            .await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// awaiting_user without a push: a converted trial carries the enterprise's name.
+async fn look(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
+    let now = now_ms();
+    let expires = v.auth_expires_at.unwrap_or(v.created_at + TASK_TTL_MS);
+    let input = v.input();
+    let appid = AppId::parse(v.appid.clone()).context("the stored appid is malformed")?;
+    if let (Ok(info), Some(input)) = (state.client.authorizer_info(&appid).await, input)
+        && info.authorizer_info.principal_name == input.enterprise_name
+    {
+        converted(state, v, "the push did not come; the trial's principal shows the conversion").await?;
+        return Ok(Outcome::Done);
+    }
+    if now >= expires + 10 * 60_000 {
+        move_to(
+            state,
+            v,
+            crate::registration::FAILED,
+            None,
+            Some(&super::expired_failure()),
+        )
+        .await?;
+        return Ok(Outcome::Done);
+    }
+    let polls = (now - v.created_at) / 60_000;
+    Ok(Outcome::WaitUntil(
+        (now + poll_backoff_ms(polls.ilog2_or_zero())).min(expires + 10 * 60_000),
+    ))
+}
+
+trait Ilog2OrZero {
+    fn ilog2_or_zero(self) -> i64;
+}
+
+impl Ilog2OrZero for i64 {
+    fn ilog2_or_zero(self) -> i64 {
+        if self <= 0 { 0 } else { i64::from(self.ilog2()) }
+    }
+}
+
+/// `notify_third_fastverifybetaapp`: by the trial's appid.
+pub async fn verify_pushed(state: &AppState, push: &RegistrationPush) -> anyhow::Result<()> {
+    let Some(appid) = push.appid.as_ref() else {
+        tracing::info!("a conversion push without an appid; ignored");
+        return Ok(());
+    };
+    let Some(v) = of_trial(state, appid.as_str())
+        .await?
+        .into_iter()
+        .find(|v| super::in_flight(&v.state))
+    else {
+        tracing::info!(trial = %appid, "a conversion push for no conversion under way; ignored");
+        return Ok(());
+    };
+    execute!(
+        &state.db,
+        "UPDATE beta_verifications SET task_status = $1, updated_at = $2 WHERE id = $3",
+        push.status,
+        now_ms(),
+        &v.id
+    )
+    .context("cannot store the status")?;
+    if push.status == 0 {
+        return converted(state, &v, "WeChat converted the trial (push)").await;
+    }
+    if lookup_status(StatusTable::RegisterPush, push.status).is_none_or(|e| e.done) {
+        let failure = status_failure(StatusTable::RegisterPush, push.status, &push.msg);
+        move_to(state, &v, crate::registration::FAILED, None, Some(&failure)).await?;
+    }
+    Ok(())
+}
+
+/// → converted: the trial is a formal Mini Program; its registration's setup plan runs.
+async fn converted(state: &AppState, v: &Verification, note: &str) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    let n = execute!(
+        &mut tx,
+        "UPDATE beta_verifications SET state = 'converted', updated_at = $1 WHERE id = $2 AND state = $3",
+        now,
+        &v.id,
+        &v.state
+    )
+    .context("cannot record the conversion")?;
+    if n == 0 {
+        return Ok(());
+    }
+    record_history(&mut tx, &v.subject(), Some(&v.state), CONVERTED, Some(note)).await?;
+    execute!(
+        &mut tx,
+        "UPDATE trials SET converted_at = $1, updated_at = $1 WHERE appid = $2 AND converted_at IS NULL",
+        now,
+        &v.appid
+    )
+    .context("cannot record the conversion")?;
+    let plan: Option<(Option<String>,)> = fetch_optional!(
+        &mut tx,
+        (Option<String>,),
+        "SELECT r.setup_plan FROM trials t JOIN registrations r ON r.id = t.registration_id WHERE t.appid = $1",
+        &v.appid
+    )
+    .context("cannot read the trial's setup plan")?;
+    if let Some((Some(plan),)) = plan {
+        let appid = AppId::parse(v.appid.clone()).context("the stored appid is malformed")?;
+        crate::setup::attach(state, &mut tx, &appid, &plan).await?;
+    }
+    crate::webhook::enqueue(
+        state,
+        &mut tx,
+        "trial.converted",
+        json!({ "appid": v.appid, "beta_verification_id": v.id }),
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(trial = %v.appid, "trial converted");
+    Ok(())
+}
+
+async fn move_to(
+    state: &AppState,
+    v: &Verification,
+    to: &str,
+    note: Option<&str>,
+    failure: Option<&Failure>,
+) -> anyhow::Result<bool> {
+    let failure_json = failure.map(serde_json::to_string).transpose()?;
+    let mut tx = state.db.begin().await?;
+    let n = execute!(
+        &mut tx,
+        "UPDATE beta_verifications SET state = $1, failure = COALESCE($2, failure), note = COALESCE($3, note), updated_at = $4
+         WHERE id = $5 AND state = $6",
+        to,
+        failure_json.as_deref(),
+        note,
+        now_ms(),
+        &v.id,
+        &v.state
+    )
+    .context("cannot change a conversion's state")?;
+    if n == 1 {
+        record_history(&mut tx, &v.subject(), Some(&v.state), to, note.or(failure_json.as_deref())).await?;
+        if to == crate::registration::FAILED {
+            crate::webhook::enqueue(
+                state,
+                &mut tx,
+                "trial.conversion_failed",
+                json!({ "appid": v.appid, "beta_verification_id": v.id, "failure": failure }),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(n == 1)
+}
