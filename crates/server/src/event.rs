@@ -34,7 +34,7 @@ use serde::Deserialize;
 /// The job kind that processes pushes.
 pub const JOB: &str = "event";
 
-/// How far a push's signed `timestamp` may be from our clock. WeChat pushes as it signs; an hour
+/// How far a push's signed `timestamp` may be from our clock by default (`push_max_skew_secs`). WeChat pushes as it signs; an hour
 /// leaves room for skewed clocks and for WeChat's retries, and refuses a replay of anything older.
 pub const MAX_PUSH_SKEW_SECS: i64 = 3600;
 
@@ -56,7 +56,7 @@ pub enum ReceiveError {
     #[error("cannot read the push: {0}")]
     Malformed(String),
     /// Signed, but its timestamp is far from the present: a replay.
-    #[error("the push's timestamp {0} is more than an hour from our clock")]
+    #[error("the push's timestamp {0} is further from our clock than push_max_skew_secs allows (an hour by default)")]
     Stale(i64),
     /// Our side failed; WeChat will retry.
     #[error("cannot store the push")]
@@ -93,7 +93,8 @@ fn open(state: &AppState, q: &PushQuery, body: &str) -> Result<String, ReceiveEr
         .trim()
         .parse()
         .map_err(|_| ReceiveError::Malformed("the timestamp is not a number".to_owned()))?;
-    if (signed_at - now_ms() / 1000).abs() > MAX_PUSH_SKEW_SECS {
+    let window = i64::try_from(state.settings.push_max_skew_secs).unwrap_or(MAX_PUSH_SKEW_SECS);
+    if (signed_at - now_ms() / 1000).abs() > window {
         return Err(ReceiveError::Stale(signed_at));
     }
     Ok(message)

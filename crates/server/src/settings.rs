@@ -234,6 +234,13 @@ pub const SETTINGS: &[Setting] = &[
         "How long a fastregister whose answer was lost is reconciled (authorized push, authorizer list) before the operator is asked to check.",
     ),
     s(
+        "push_max_skew_secs",
+        "FASTREG_PUSH_MAX_SKEW_SECS",
+        Kind::Integer,
+        Some("3600"),
+        "How far a push's signed timestamp may be from this service's clock; older or later pushes are refused as replays. Raise it only for an emulator whose virtual clock was moved ahead.",
+    ),
+    s(
         "reconcile_grace_secs",
         "FASTREG_RECONCILE_GRACE_SECS",
         Kind::Integer,
@@ -356,6 +363,8 @@ pub struct Settings {
     pub reconcile_timeout_secs: u64,
     /// Proof window of a call not applied (fastregister, setup calls).
     pub reconcile_grace_secs: u64,
+    /// How far a push's signed timestamp may be from our clock.
+    pub push_max_skew_secs: u64,
     /// Refresh window before expiry.
     pub token_refresh_window_secs: u64,
     /// Refreshes in flight.
