@@ -30,8 +30,48 @@ fn category_params() -> Value {
     ])
 }
 
+/// The paths of the routes' resources (issue 11), merged into [`spec`] (one `json!` of
+/// everything is past the macro's recursion limit).
+fn route_paths() -> Value {
+    json!({
+            "/registrations/{id}/restart": { "parameters": path_param("id"), "post": op("Start a failed (or abandoned) registration again from the same input and setup plan: answers the new registration; the old one shows restarted_as; 409 if it is not finished or was started again already", "201", None) },
+            "/registrations/{id}/qr.svg": { "parameters": path_param("id"), "get": { "summary": "The QR code of the registration's auth_url (SVG); 409 before WeChat gave the link", "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } } } } },
+            "/registrations/{id}/qr.png": { "parameters": path_param("id"), "get": { "summary": "The QR code of the registration's auth_url (PNG); 409 before WeChat gave the link", "responses": { "200": { "description": "PNG", "content": { "image/png": {} } } } } },
+            "/trials": { "get": op("Trial Mini Programs not converted, the one lapsing first first: appid, name, expires_at, days_left", "200", None) },
+            "/mini-programs/{appid}/verify-beta": { "parameters": path_param("appid"), "post": op("Convert (转正) a trial: starts a conversion task whose auth_url the enterprise's legal person opens within 24 h; follow it at /beta-verifications/{id}; 409 while one is under way", "201", Some("VerifyBeta")) },
+            "/mini-programs/{appid}/beta-name": { "parameters": path_param("appid"), "put": op("Rename a trial (WeChat appends 的体验小程序); 409 once converted", "200", Some("BetaName")) },
+            "/beta-verifications/{id}": { "parameters": path_param("id"), "get": op("A trial's conversion: state (creating, create_unknown, awaiting_user, converted, failed), auth_url, qr_url, task_status, error, history", "200", None) },
+            "/beta-verifications/{id}/qr.svg": { "parameters": path_param("id"), "get": { "summary": "The QR code of the conversion's auth_url (SVG)", "responses": { "200": { "description": "SVG", "content": { "image/svg+xml": {} } } } } },
+            "/beta-verifications/{id}/qr.png": { "parameters": path_param("id"), "get": { "summary": "The QR code of the conversion's auth_url (PNG)", "responses": { "200": { "description": "PNG", "content": { "image/png": {} } } } } },
+            "/registrations/{id}/abandon": { "parameters": path_param("id"), "post": op("Abandon a registration that has not reached fastregister (awaiting_admin, or ticket_received with no call sent): it ends abandoned and its account is free; refused (409) once fastregister may have been sent", "200", None) }
+    })
+}
+
+fn route_schemas() -> Value {
+    json!({
+                "VerifyBeta": { "type": "object", "required": ["enterprise_name", "code", "component_phone"], "properties": {
+                    "enterprise_name": { "type": "string" }, "code": { "type": "string" }, "component_phone": { "type": "string" } } },
+                "BetaName": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } }
+    })
+}
+
 /// The document.
 pub fn spec() -> Value {
+    let mut doc = spec_without_routes();
+    for (from, to) in [(route_paths(), "paths"), (route_schemas(), "components")] {
+        let target = if to == "paths" {
+            &mut doc["paths"]
+        } else {
+            &mut doc["components"]["schemas"]
+        };
+        if let (Value::Object(add), Value::Object(into)) = (from, target) {
+            into.extend(add);
+        }
+    }
+    doc
+}
+
+fn spec_without_routes() -> Value {
     let image = json!({
         "oneOf": [
             { "type": "object", "required": ["filename", "data_base64"], "properties": { "filename": {"type": "string"}, "data_base64": {"type": "string", "contentEncoding": "base64"} } },
@@ -43,7 +83,7 @@ pub fn spec() -> Value {
         "info": {
             "title": "fastreg service API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Fast registration of Mini Programs reusing an Official Account's entity (复用公众号主体快速注册小程序): authorizations, registrations, setup, admin rebind, jobs. Every error is {code, message, remedy}, including a request refused before it is read (415, 400, 422, 413, 404, 405). Request bodies are JSON, at most 10 MiB."
+            "description": "Registration of Mini Programs on every route — reusing an Official Account's entity (复用公众号主体快速注册小程序), enterprise (快速注册企业小程序), personal (快速注册个人小程序) and trial (试用小程序, with its conversion) — authorizations, registrations, setup, admin rebind, jobs. Every error is {code, message, remedy}, including a request refused before it is read (415, 400, 422, 413, 404, 405). Request bodies are JSON, at most 10 MiB."
         },
         "servers": [{ "url": "/api/v1" }],
         "security": [{ "apiKey": [] }],
@@ -60,11 +100,10 @@ pub fn spec() -> Value {
             "/authorizations": { "post": op("Start authorizing an Official Account: returns the componentloginpage URL", "201", Some("CreateAuthorization")) },
             "/authorizations/{id}": { "parameters": path_param("id"), "get": op("An authorization's state", "200", None) },
             "/registrations": {
-                "post": op("Start a fast registration: returns the fastregisterauth URL for the account's admin", "201", Some("CreateRegistration")),
-                "get": op("List registrations (filter: oa_appid)", "200", None)
+                "post": op("Start a registration on one of four routes (`route`: official_account, the default, reusing an Official Account's entity; enterprise; personal; trial). The input is checked before WeChat is called (422 naming the field: the credit code with its check character, the phone, the trial's name). official_account answers with the fastregisterauth URL at once; the other routes answer `creating` and gain `auth_url`, `auth_expires_at` and `qr_url` once WeChat opened the task (a moment later)", "201", Some("CreateRegistration")),
+                "get": op("List registrations (filters: oa_appid, route)", "200", None)
             },
-            "/registrations/{id}": { "parameters": path_param("id"), "get": op("A registration: state, Mini Program appid, error with meaning and remedy, history", "200", None) },
-            "/registrations/{id}/abandon": { "parameters": path_param("id"), "post": op("Abandon a registration that has not reached fastregister (awaiting_admin, or ticket_received with no call sent): it ends abandoned and its account is free; refused (409) once fastregister may have been sent", "200", None) },
+            "/registrations/{id}": { "parameters": path_param("id"), "get": op("A registration: route, state (creating, create_unknown, awaiting_user, exchanging, registered, failed; the official_account route's own states), auth_url, auth_expires_at, qr_url, task_status {code, zh, en, final}, mini_program_appid, error {code, message, remedy} from the catalog, trial {expires_at, days_left, converted}, history", "200", None) },
             "/mini-programs/{appid}": { "parameters": path_param("appid"), "get": op("A Mini Program: setup plan and progress; ?live=true adds basic info and quotas from WeChat", "200", None) },
             "/mini-programs/{appid}/setup": { "parameters": path_param("appid"), "put": op("Attach (or re-attach) a setup plan", "200", Some("SetupPlan")) },
             "/mini-programs/{appid}/nickname-audit": { "parameters": path_param("appid"), "get": op("The name audit, with WeChat's current answer", "200", None) },
@@ -92,9 +131,20 @@ pub fn spec() -> Value {
                 "CreateApiKey": { "type": "object", "required": ["name"], "properties": { "name": { "type": "string" } } },
                 "CreateAuthorization": { "type": "object", "properties": { "biz_appid": { "type": "string", "description": "Only this account may authorize" } } },
                 "CreateRegistration": {
-                    "type": "object", "required": ["oa_appid"],
+                    "type": "object",
                     "properties": {
-                        "oa_appid": { "type": "string" },
+                        "route": { "type": "string", "enum": ["official_account", "enterprise", "personal", "trial"], "default": "official_account" },
+                        "oa_appid": { "type": "string", "description": "route official_account (required there)" },
+                        "enterprise": { "type": "object", "required": ["name", "code", "component_phone"], "description": "route enterprise", "properties": {
+                            "name": { "type": "string" },
+                            "code": { "type": "string", "description": "18-character unified social credit code; its check character is checked (GB 32100-2015)" },
+                            "component_phone": { "type": "string" } } },
+                        "personal": { "type": "object", "required": ["wxuser", "component_phone"], "description": "route personal", "properties": {
+                            "wxuser": { "type": "string", "description": "the user's WeChat id" },
+                            "component_phone": { "type": "string" } } },
+                        "trial": { "type": "object", "required": ["name", "openid"], "description": "route trial", "properties": {
+                            "name": { "type": "string", "description": "4–30 characters, none of 小程序/微信/腾讯/WeChat/Weixin/Tencent; WeChat appends 的体验小程序" },
+                            "openid": { "type": "string", "description": "the openid of the user who becomes the trial's admin" } } },
                         "copy_wx_verify": { "type": "boolean", "description": "Reuse the account's WeChat verification (default true; forced for government, media, other organizations)" },
                         "setup": { "$ref": "#/components/schemas/SetupPlan" }
                     }

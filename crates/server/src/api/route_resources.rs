@@ -24,7 +24,10 @@ fn field_error(e: &FieldError) -> ApiError {
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_field",
         format!("field `{}`: {}", e.field, e.reason),
-        format!("Fix `{}` and send the request again; nothing was sent to WeChat.", e.field),
+        format!(
+            "Fix `{}` and send the request again; nothing was sent to WeChat.",
+            e.field
+        ),
     )
 }
 
@@ -96,7 +99,8 @@ async fn with_route(state: &AppState, mut view: Value) -> Result<Value, ApiError
         }
     }
     if reg.route() != Route::OfficialAccount {
-        view.as_object_mut().map(|o| o.remove("oa_appid").and(o.remove("copy_wx_verify")));
+        view.as_object_mut()
+            .map(|o| o.remove("oa_appid").and(o.remove("copy_wx_verify")));
         if view["auth_url"].as_str() == Some("") {
             view["auth_url"] = Value::Null;
         }
@@ -116,8 +120,9 @@ pub(super) async fn create_registration(
 ) -> Result<Response, ApiError> {
     let route = match body.route.as_deref() {
         None => Route::OfficialAccount,
-        Some(r) => Route::parse(r)
-            .ok_or_else(|| field("route", "is one of official_account, enterprise, personal, trial"))?,
+        Some(r) => {
+            Route::parse(r).ok_or_else(|| field("route", "is one of official_account, enterprise, personal, trial"))?
+        }
     };
     let given = [
         ("enterprise", body.enterprise.is_some(), Route::Enterprise),
@@ -131,7 +136,11 @@ pub(super) async fn create_registration(
     }
     if route != Route::OfficialAccount && (body.oa_appid.is_some() || body.copy_wx_verify.is_some()) {
         return Err(field(
-            if body.oa_appid.is_some() { "oa_appid" } else { "copy_wx_verify" },
+            if body.oa_appid.is_some() {
+                "oa_appid"
+            } else {
+                "copy_wx_verify"
+            },
             &format!("belongs to route official_account, not {}", route.as_str()),
         ));
     }
@@ -153,9 +162,18 @@ pub(super) async fn create_registration(
                 resources::create_registration(State(state.clone()), Extension(actor), Json(inner)).await?;
             return Ok((status, axum::Json(with_route(&state, view).await?)).into_response());
         }
-        Route::Enterprise => RouteInput::Enterprise(body.enterprise.ok_or_else(|| field("enterprise", "is required for route enterprise"))?),
-        Route::Personal => RouteInput::Personal(body.personal.ok_or_else(|| field("personal", "is required for route personal"))?),
-        Route::Trial => RouteInput::Trial(body.trial.ok_or_else(|| field("trial", "is required for route trial"))?),
+        Route::Enterprise => RouteInput::Enterprise(
+            body.enterprise
+                .ok_or_else(|| field("enterprise", "is required for route enterprise"))?,
+        ),
+        Route::Personal => RouteInput::Personal(
+            body.personal
+                .ok_or_else(|| field("personal", "is required for route personal"))?,
+        ),
+        Route::Trial => RouteInput::Trial(
+            body.trial
+                .ok_or_else(|| field("trial", "is required for route trial"))?,
+        ),
     };
     let reg = routes::start(&state, input, body.setup, None, &actor.0).await?;
     let view = registration_json(&state, &reg.id).await?;
@@ -197,7 +215,10 @@ pub(super) async fn list_registrations(
     if let Some(r) = q.route.as_deref()
         && Route::parse(r).is_none()
     {
-        return Err(field("route", "is one of official_account, enterprise, personal, trial"));
+        return Err(field(
+            "route",
+            "is one of official_account, enterprise, personal, trial",
+        ));
     }
     let page: resources::Page = serde_json::from_value(json!({ "oa_appid": q.oa_appid, "limit": q.limit }))
         .map_err(|e| ApiError::unexpected(e.into()))?;

@@ -61,7 +61,9 @@ pub fn credit_code(field: &str, code: &str) -> Result<(), FieldError> {
     if let Some(c) = code.chars().find(|c| !CREDIT_ALPHABET.contains(*c)) {
         return Err(bad(
             field,
-            format!("{c:?} is not allowed in a unified social credit code (digits and upper-case letters except I, O, S, V, Z)"),
+            format!(
+                "{c:?} is not allowed in a unified social credit code (digits and upper-case letters except I, O, S, V, Z)"
+            ),
         ));
     }
     let (first, last) = code.split_at(17);
@@ -69,7 +71,9 @@ pub fn credit_code(field: &str, code: &str) -> Result<(), FieldError> {
     if !last.starts_with(expected) {
         return Err(bad(
             field,
-            format!("the check character is wrong (GB 32100-2015 gives {expected:?} for the first 17, not {last:?}): check the code for a typo"),
+            format!(
+                "the check character is wrong (GB 32100-2015 gives {expected:?} for the first 17, not {last:?}): check the code for a typo"
+            ),
         ));
     }
     Ok(())
@@ -86,7 +90,9 @@ pub fn phone(field: &str, phone: &str) -> Result<(), FieldError> {
     } else {
         Err(bad(
             field,
-            format!("{phone:?} is not a phone number: give a mainland mobile number (11 digits, 13…–19…) or a landline with its area code"),
+            format!(
+                "{phone:?} is not a phone number: give a mainland mobile number (11 digits, 13…–19…) or a landline with its area code"
+            ),
         ))
     }
 }
@@ -109,7 +115,10 @@ pub const FORBIDDEN_WORDS: [&str; 6] = ["小程序", "微信", "腾讯", "wechat
 pub fn trial_name(field: &str, name: &str) -> Result<(), FieldError> {
     let n = name.trim().chars().count();
     if !(4..=30).contains(&n) {
-        return Err(bad(field, format!("a trial's name has 4 to 30 characters; this one has {n}")));
+        return Err(bad(
+            field,
+            format!("a trial's name has 4 to 30 characters; this one has {n}"),
+        ));
     }
     if name.trim() != name {
         return Err(bad(field, "must not start or end with spaces"));
@@ -124,11 +133,16 @@ pub fn trial_name(field: &str, name: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-fn token_like(field: &str, value: &str, what: &str, min: usize, max: usize, letter_first: bool) -> Result<(), FieldError> {
+fn token_like(
+    field: &str,
+    value: &str,
+    what: &str,
+    min: usize,
+    max: usize,
+    letter_first: bool,
+) -> Result<(), FieldError> {
     let n = value.chars().count();
-    let ok_chars = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    let ok_chars = value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
     let ok_first = !letter_first || value.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     if (min..=max).contains(&n) && ok_chars && ok_first {
         Ok(())
@@ -258,7 +272,12 @@ mod tests {
         assert!(typo.reason.contains("check character"), "{typo}");
         assert_eq!(typo.field, "code");
         assert!(credit_code("code", "9135010").unwrap_err().reason.contains("18"));
-        assert!(credit_code("code", "91350100M000100YO3").unwrap_err().reason.contains("'O'"));
+        assert!(
+            credit_code("code", "91350100M000100YO3")
+                .unwrap_err()
+                .reason
+                .contains("'O'")
+        );
     }
 
     #[test]

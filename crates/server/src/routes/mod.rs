@@ -178,9 +178,9 @@ impl RouteRegistration {
     /// The fields the routes add to a registration's JSON.
     pub fn api_fields(&self, link_ttl_ms: i64) -> Value {
         let auth_url = (!self.auth_url.is_empty()).then_some(self.auth_url.as_str());
-        let auth_expires_at = self.auth_expires_at.or_else(|| {
-            (self.route() == Route::OfficialAccount).then_some(self.created_at + link_ttl_ms)
-        });
+        let auth_expires_at = self
+            .auth_expires_at
+            .or_else(|| (self.route() == Route::OfficialAccount).then_some(self.created_at + link_ttl_ms));
         json!({
             "route": self.route,
             "auth_url": auth_url,
@@ -225,7 +225,9 @@ pub fn status_failure(table: StatusTable, code: i64, msg: &str) -> Failure {
 pub fn expired_failure() -> Failure {
     Failure {
         message_zh: Some("用户 24 小时内没有完成确认，任务已过期。".into()),
-        remedy_zh: Some("重新发起（start again）：POST /api/v1/registrations/{id}/restart，把新的二维码发给用户。".into()),
+        remedy_zh: Some(
+            "重新发起（start again）：POST /api/v1/registrations/{id}/restart，把新的二维码发给用户。".into(),
+        ),
         ..Failure::new(
             "task_expired",
             "the user did not finish within 24 hours: the task lapsed",
@@ -389,7 +391,10 @@ pub async fn restart(state: &AppState, id: &str, actor: &str) -> Result<String, 
     if let Some(new) = old.restarted_as.clone() {
         return Err(RestartError::Already { id: old.id, new });
     }
-    if !matches!(old.state.as_str(), crate::registration::FAILED | crate::registration::ABANDONED) {
+    if !matches!(
+        old.state.as_str(),
+        crate::registration::FAILED | crate::registration::ABANDONED
+    ) {
         return Err(RestartError::NotFinished {
             id: old.id,
             state: old.state,

@@ -18,10 +18,10 @@
 use super::input::RouteInput;
 use super::workflow::{claim, transition, wake};
 use super::{AWAITING_USER, CREATE_UNKNOWN, CREATING, EXCHANGING, Route, RouteRegistration, in_states, status_failure};
+use crate::execute;
 use crate::registration::FAILED;
 use crate::startup::AppState;
 use crate::store::{now_ms, record_history};
-use crate::execute;
 use anyhow::Context;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use fastreg_protocol::event::{RegistrationKind, RegistrationPush};

@@ -310,7 +310,14 @@ pub async fn rename(state: &AppState, appid: &str, name: &str, actor: &str) -> R
         appid
     )
     .context("cannot store the trial's name")?;
-    record_history(&state.db, &format!("mini_program:{appid}"), None, "renamed", Some(&shown)).await?;
+    record_history(
+        &state.db,
+        &format!("mini_program:{appid}"),
+        None,
+        "renamed",
+        Some(&shown),
+    )
+    .await?;
     audit(state, actor, "trial.rename", &format!("mini_program:{appid}"), &shown).await;
     Ok(shown)
 }
@@ -451,7 +458,12 @@ async fn look(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
     if let (Ok(info), Some(input)) = (state.client.authorizer_info(&appid).await, input)
         && info.authorizer_info.principal_name == input.enterprise_name
     {
-        converted(state, v, "the push did not come; the trial's principal shows the conversion").await?;
+        converted(
+            state,
+            v,
+            "the push did not come; the trial's principal shows the conversion",
+        )
+        .await?;
         return Ok(Outcome::Done);
     }
     if now >= expires + 10 * 60_000 {
@@ -581,7 +593,14 @@ async fn move_to(
     )
     .context("cannot change a conversion's state")?;
     if n == 1 {
-        record_history(&mut tx, &v.subject(), Some(&v.state), to, note.or(failure_json.as_deref())).await?;
+        record_history(
+            &mut tx,
+            &v.subject(),
+            Some(&v.state),
+            to,
+            note.or(failure_json.as_deref()),
+        )
+        .await?;
         if to == crate::registration::FAILED {
             crate::webhook::enqueue(
                 state,

@@ -89,7 +89,8 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     match reg.state.as_str() {
         CREATING if reg.submissions > 0 => {
             // Only a run that died between its mark and the answer leaves this behind.
-            let note = "the service stopped while create was in flight: WeChat may have opened a task whose link we never got";
+            let note =
+                "the service stopped while create was in flight: WeChat may have opened a task whose link we never got";
             move_to(state, &reg, CREATING, CREATE_UNKNOWN, Some(note), None).await?;
             Ok(Outcome::WaitUntil(now_ms()))
         }
@@ -128,7 +129,10 @@ async fn call_create(state: &AppState, input: &RouteInput) -> Result<Created, Cl
             })
         }
         RouteInput::Trial(t) => {
-            let r = state.client.register_trial(&BetaCreateRequest::new(&t.name, &t.openid)).await?;
+            let r = state
+                .client
+                .register_trial(&BetaCreateRequest::new(&t.name, &t.openid))
+                .await?;
             Ok(Created {
                 task_id: r.unique_id,
                 auth_url: r.authorize_url,
@@ -315,9 +319,7 @@ fn create_name(route: Route) -> &'static str {
 
 /// The wait before the next poll: 1 min, doubling, at most 30 min.
 pub fn poll_backoff_ms(polls: i64) -> i64 {
-    FIRST_POLL_MS
-        .saturating_mul(1 << polls.clamp(0, 10))
-        .min(MAX_POLL_MS)
+    FIRST_POLL_MS.saturating_mul(1 << polls.clamp(0, 10)).min(MAX_POLL_MS)
 }
 
 /// awaiting_user: the push did not come (yet); ask WeChat.
@@ -464,7 +466,9 @@ async fn find_created(
         }
         let fits = match &input {
             Some(RouteInput::Enterprise(e)) => a.principal_name == e.name,
-            Some(RouteInput::Trial(t)) => a.nick_name == format!("{}{TRIAL_NAME_SUFFIX}", t.name) || a.nick_name == t.name,
+            Some(RouteInput::Trial(t)) => {
+                a.nick_name == format!("{}{TRIAL_NAME_SUFFIX}", t.name) || a.nick_name == t.name
+            }
             _ => true,
         };
         let recent = i64::try_from(item.auth_time).unwrap_or(0) * 1000 >= since - 5_000;
@@ -477,7 +481,10 @@ async fn find_created(
         return Ok(Some((item.authorizer_appid, item.refresh_token)));
     }
     if matches.len() > 1 {
-        tracing::warn!(candidates = matches.len(), "several new Mini Programs fit; waiting for the push");
+        tracing::warn!(
+            candidates = matches.len(),
+            "several new Mini Programs fit; waiting for the push"
+        );
     }
     Ok(None)
 }
@@ -645,7 +652,14 @@ pub(crate) async fn transition(
     )
     .context("cannot change a registration's state")?;
     if n == 1 {
-        record_history(&mut *tx, &reg.subject(), Some(from), to, note.or(failure_json.as_deref())).await?;
+        record_history(
+            &mut *tx,
+            &reg.subject(),
+            Some(from),
+            to,
+            note.or(failure_json.as_deref()),
+        )
+        .await?;
         if to == FAILED {
             crate::webhook::enqueue(
                 state,

@@ -27,6 +27,7 @@ mod recovery;
 mod registration;
 mod rest_errors;
 mod routes;
+mod routes_crash;
 mod setup;
 mod setup_crash;
 mod token_store;

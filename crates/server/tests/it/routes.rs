@@ -88,7 +88,13 @@ pub async fn confirm(app: &TestApp, auth_url: &str, decline: bool) -> Value {
 
 async fn refresh_token_kept(app: &TestApp, appid: &str) -> bool {
     let appid = AppId::parse(appid).expect("appid");
-    app.state.client.store().refresh_token(&appid).await.expect("store").is_some()
+    app.state
+        .client
+        .store()
+        .refresh_token(&appid)
+        .await
+        .expect("store")
+        .is_some()
 }
 
 async fn enterprise_success(db: Db) {
@@ -105,10 +111,16 @@ async fn enterprise_success(db: Db) {
     let url = reg["auth_url"].as_str().expect("auth_url").to_owned();
     assert!(url.contains("/wxawap/fastregister"), "{url}");
     assert_eq!(reg["task_status"]["code"], 0);
-    assert!(reg["task_status"]["zh"].as_str().is_some_and(|s| !s.is_empty()), "{reg:#}");
+    assert!(
+        reg["task_status"]["zh"].as_str().is_some_and(|s| !s.is_empty()),
+        "{reg:#}"
+    );
     let expires = reg["auth_expires_at"].as_i64().expect("auth_expires_at");
     let created = reg["created_at"].as_i64().expect("created_at");
-    assert!((expires - created - 24 * 3600 * 1000).abs() < 60_000, "{expires} {created}");
+    assert!(
+        (expires - created - 24 * 3600 * 1000).abs() < 60_000,
+        "{expires} {created}"
+    );
     let id = reg["id"].as_str().expect("id").to_owned();
     assert_eq!(reg["qr_url"], format!("/api/v1/registrations/{id}/qr.svg"));
 
@@ -213,7 +225,10 @@ async fn refusal_by_errcode(db: Db) {
     .await;
     assert_eq!(reg["state"], "failed", "{reg:#}");
     assert_eq!(reg["error"]["code"], "86021");
-    assert!(reg["error"]["message_zh"].as_str().is_some_and(|m| m.contains("在营")), "{reg:#}");
+    assert!(
+        reg["error"]["message_zh"].as_str().is_some_and(|m| m.contains("在营")),
+        "{reg:#}"
+    );
     assert!(!reg["error"]["remedy"].as_str().unwrap_or_default().is_empty());
     app.cleanup().await;
 }
@@ -231,11 +246,18 @@ async fn failure_status_in_push(db: Db) {
     confirm(&app, url, false).await;
     pushes_received(&app, "notify_third_fasteregister", 1).await;
     app.drain().await;
-    let done = app.get(&format!("/registrations/{}", reg["id"].as_str().expect("id"))).await;
+    let done = app
+        .get(&format!("/registrations/{}", reg["id"].as_str().expect("id")))
+        .await;
     assert_eq!(done["state"], "failed", "{done:#}");
     assert_eq!(done["error"]["code"], "1002");
     assert_eq!(done["task_status"]["code"], 1002);
-    assert!(done["error"]["message_zh"].as_str().is_some_and(|m| m.contains("黑名单")), "{done:#}");
+    assert!(
+        done["error"]["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("黑名单")),
+        "{done:#}"
+    );
 
     // Personal: the user is at the cap of 5 Mini Programs (1003).
     let reg = start(
@@ -247,12 +269,17 @@ async fn failure_status_in_push(db: Db) {
     confirm(&app, reg["auth_url"].as_str().expect("auth_url"), false).await;
     pushes_received(&app, "notify_third_fasteregister", 2).await;
     app.drain().await;
-    let done = app.get(&format!("/registrations/{}", reg["id"].as_str().expect("id"))).await;
+    let done = app
+        .get(&format!("/registrations/{}", reg["id"].as_str().expect("id")))
+        .await;
     assert_eq!(done["state"], "failed", "{done:#}");
     assert_eq!(done["error"]["code"], "1003");
     app.cleanup().await;
 }
-on_both!(a_failure_status_in_the_push_fails_with_its_meaning, failure_status_in_push);
+on_both!(
+    a_failure_status_in_the_push_fails_with_its_meaning,
+    failure_status_in_push
+);
 
 async fn timeout_and_restart(db: Db) {
     let Some(app) = spawn_virtual(db).await else { return };
@@ -322,7 +349,11 @@ async fn lost_push(db: Db) {
     assert_eq!(done["state"], "registered", "{done:#}");
     assert_eq!(done["mini_program_appid"], ended["appid"]);
     assert!(refresh_token_kept(&app, ended["appid"].as_str().expect("appid")).await);
-    assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE kind = 'notify_third_fasteregister'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind = 'notify_third_fasteregister'")
+            .await,
+        0
+    );
     // The create and the query (the emulator counts both under the path's name).
     assert!(app.calls("fastregisterenterpriseweapp").await >= 2);
     app.cleanup().await;
@@ -338,7 +369,10 @@ async fn trial_life(db: Db) {
     )
     .await;
     assert_eq!(reg["state"], "awaiting_user", "{reg:#}");
-    assert!(reg["task_id"].as_str().is_some_and(|u| u.len() > 20), "unique_id: {reg:#}");
+    assert!(
+        reg["task_id"].as_str().is_some_and(|u| u.len() > 20),
+        "unique_id: {reg:#}"
+    );
     let id = reg["id"].as_str().expect("id").to_owned();
     let ended = confirm(&app, reg["auth_url"].as_str().expect("auth_url"), false).await;
     let trial = ended["appid"].as_str().expect("trial appid").to_owned();
@@ -362,17 +396,26 @@ async fn trial_life(db: Db) {
     assert_eq!(app.count(&sql).await, 1);
     // A trial's setup plan waits for the conversion.
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM setup_steps WHERE appid = '{trial}'")).await,
+        app.count(&format!("SELECT COUNT(*) FROM setup_steps WHERE appid = '{trial}'"))
+            .await,
         0
     );
 
     // Rename.
     let (status, e) = app
-        .api(Method::PUT, &format!("/mini-programs/{trial}/beta-name"), Some(json!({ "name": "腾讯烤鸡" })))
+        .api(
+            Method::PUT,
+            &format!("/mini-programs/{trial}/beta-name"),
+            Some(json!({ "name": "腾讯烤鸡" })),
+        )
         .await;
     assert_eq!(status, 422, "{e}");
     let (status, renamed) = app
-        .api(Method::PUT, &format!("/mini-programs/{trial}/beta-name"), Some(json!({ "name": "老王烤鸡店" })))
+        .api(
+            Method::PUT,
+            &format!("/mini-programs/{trial}/beta-name"),
+            Some(json!({ "name": "老王烤鸡店" })),
+        )
         .await;
     assert_eq!(status, 200, "{renamed}");
     assert_eq!(renamed["name"], "老王烤鸡店的体验小程序");
@@ -380,7 +423,11 @@ async fn trial_life(db: Db) {
     // Convert.
     let body = json!({ "enterprise_name": ENT_OK_NAME, "code": ENT_OK, "component_phone": PHONE });
     let (status, v) = app
-        .api(Method::POST, &format!("/mini-programs/{trial}/verify-beta"), Some(body.clone()))
+        .api(
+            Method::POST,
+            &format!("/mini-programs/{trial}/verify-beta"),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(status, 201, "{v}");
     assert_eq!(v["state"], "creating");
@@ -402,10 +449,16 @@ async fn trial_life(db: Db) {
     assert_eq!(done["trial"]["converted"], true, "{done:#}");
     // The setup plan runs once the trial is a formal Mini Program.
     assert!(
-        app.count(&format!("SELECT COUNT(*) FROM setup_steps WHERE appid = '{trial}'")).await >= 1
+        app.count(&format!("SELECT COUNT(*) FROM setup_steps WHERE appid = '{trial}'"))
+            .await
+            >= 1
     );
     let (status, e) = app
-        .api(Method::PUT, &format!("/mini-programs/{trial}/beta-name"), Some(json!({ "name": "老王烤鸡店" })))
+        .api(
+            Method::PUT,
+            &format!("/mini-programs/{trial}/beta-name"),
+            Some(json!({ "name": "老王烤鸡店" })),
+        )
         .await;
     assert_eq!(status, 409, "a converted trial is renamed by its setup plan: {e}");
     app.cleanup().await;
@@ -422,7 +475,9 @@ async fn trial_timeout(db: Db) {
     app.control("clock/advance", json!({ "seconds": 24 * 3600 + 60 })).await;
     pushes_received(&app, "notify_third_fastregisterbetaapp", 1).await;
     app.drain().await;
-    let done = app.get(&format!("/registrations/{}", reg["id"].as_str().expect("id"))).await;
+    let done = app
+        .get(&format!("/registrations/{}", reg["id"].as_str().expect("id")))
+        .await;
     assert_eq!(done["state"], "failed", "{done:#}");
     assert_eq!(done["error"]["code"], "3");
     assert_eq!(done["task_status"]["code"], 3);
