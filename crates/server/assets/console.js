@@ -161,7 +161,30 @@
     if (img.complete && img.naturalWidth === 0) { broken(); } else { img.addEventListener('error', broken); }
   }
 
+  // A QR-code page: "copy link" and the countdown to the link's expiry.
+  document.addEventListener('click', function (ev) {
+    var button = ev.target.closest ? ev.target.closest('[data-copy]') : null;
+    if (!button) { return; }
+    var text = button.getAttribute('data-copy');
+    var done = function () { button.textContent = t('已复制', 'Copied'); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { window.prompt(t('复制链接：', 'Copy the link:'), text); });
+    } else {
+      window.prompt(t('复制链接：', 'Copy the link:'), text);
+    }
+  });
+  function countdown() {
+    document.querySelectorAll('[data-deadline]').forEach(function (el) {
+      var left = Math.max(0, Number(el.getAttribute('data-deadline')) - Date.now());
+      var h = Math.floor(left / 3600000), m = Math.floor(left % 3600000 / 60000), s = Math.floor(left % 60000 / 1000);
+      var pad = function (n) { return n < 10 ? '0' + n : String(n); };
+      el.textContent = left === 0 ? t('已过期', 'expired') : h + ':' + pad(m) + ':' + pad(s);
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    countdown();
+    setInterval(countdown, 1000);
     document.querySelectorAll('.avatar-now img').forEach(fallback);
     document.querySelectorAll('[data-crop-form]').forEach(cropper);
     document.querySelectorAll('textarea[data-count]').forEach(counter);

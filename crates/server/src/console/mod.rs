@@ -37,7 +37,9 @@ mod error;
 mod i18n;
 mod jobs;
 mod mini_programs;
+mod new_mini_program;
 pub mod sign_in;
+mod trials;
 mod view;
 
 pub use auth::{bootstrap_admin, reset_admin_password, reset_password};
@@ -128,6 +130,15 @@ fn router(state: AppState) -> Router {
             post(mini_programs::start_rebind),
         )
         .route("/console/rebinds/{id}", get(mini_programs::rebind))
+        .route("/console/new", get(new_mini_program::page))
+        .route("/console/new/{id}", get(new_mini_program::live).post(new_mini_program::start))
+        .route("/console/new/{id}/qr.svg", get(new_mini_program::qr))
+        .route("/console/new/{id}/restart", post(new_mini_program::restart))
+        .route("/console/trials", get(trials::list))
+        .route("/console/trials/{appid}", get(trials::page))
+        .route("/console/trials/{appid}/rename", post(trials::rename))
+        .route("/console/trials/{appid}/convert", post(trials::convert))
+        .route("/console/beta-verifications/{id}/qr.svg", get(trials::qr))
         .route("/console/jobs", get(jobs::page))
         .route("/console/jobs/{id}/retry", post(jobs::retry))
         .route("/console/assets/{file}", get(asset))

@@ -47,6 +47,10 @@ pub enum Section {
     MiniPrograms,
     /// Jobs and events.
     Jobs,
+    /// New Mini Program (every route).
+    New,
+    /// Trial Mini Programs.
+    Trials,
 }
 
 impl Cx {
@@ -165,6 +169,8 @@ pub fn page(cx: &Cx, title: &str, body: Markup) -> Markup {
             "/console/mini-programs",
             cx.t("小程序", "Mini Programs"),
         ),
+        (Section::New, "/console/new", cx.t("新建小程序", "New Mini Program")),
+        (Section::Trials, "/console/trials", cx.t("试用小程序", "Trials")),
         (Section::Jobs, "/console/jobs", cx.t("任务与事件", "Jobs & events")),
     ];
     html! {
@@ -318,6 +324,11 @@ pub fn state_label(lang: Lang, state: &str) -> (Cow<'static, str>, &'static str)
         "outcome_unknown" => ("正在核实结果", "Checking the outcome", "warn"),
         "code_received" => ("正在获取授权", "Getting the authorization", "run"),
         "registered" => ("注册成功", "Registered", "ok"),
+        "creating" => ("正在申请二维码", "Getting the QR code", "run"),
+        "create_unknown" => ("正在核实申请结果", "Checking the request", "warn"),
+        "awaiting_user" => ("等待扫码", "Waiting for the scan", "wait"),
+        "exchanging" => ("正在获取授权", "Getting the authorization", "run"),
+        "converted" => ("已转正", "Converted", "ok"),
         "authorized" => ("已授权", "Authorized", "ok"),
         "unauthorized" => ("已取消授权", "Authorization withdrawn", "err"),
         "refresh_rejected" => ("令牌已失效", "Token rejected", "err"),
@@ -362,7 +373,7 @@ pub fn link_expired(state: &AppState, workflow_state: &str, created_at: i64) -> 
 pub fn is_final(state: &str) -> bool {
     matches!(
         state,
-        "registered" | "authorized" | "done" | "failed" | "succeeded" | "dead" | "unauthorized" | "abandoned"
+        "registered" | "authorized" | "done" | "failed" | "succeeded" | "dead" | "unauthorized" | "abandoned" | "converted"
     )
 }
 
