@@ -1712,6 +1712,7 @@ impl Journey<'_> {
         self.shot("11-mini-program-zh-phone", PHONE).await?;
         self.goto("/console/accounts").await?;
         self.shot("12-accounts-zh-phone", PHONE).await?;
+        self.routes().await?;
         Ok(())
     }
 }
@@ -1787,4 +1788,96 @@ async fn browser_journey() {
     }
     println!("screenshots in {}", journey.shots.display());
     app.cleanup().await;
+}
+
+/// The enterprise and trial routes, as an operator walks them: New Mini Program, the QR page,
+/// the merchant's scan (the emulator's confirmation page, opened from the QR code's link), the
+/// status moving by itself, then the trial renamed and converted from its page.
+impl Journey<'_> {
+    /// Opens the QR code's link (what the merchant's phone does when it scans) and confirms.
+    async fn scan(&self, back: &str) -> anyhow::Result<()> {
+        let link = self.text("[data-link]").await?;
+        self.browser.goto(&link).await?;
+        self.click("button[name=decision][value=confirm]").await?;
+        self.wait_for("body").await?;
+        self.goto(back).await
+    }
+
+    async fn wait_state(&self, state: &str) -> anyhow::Result<()> {
+        self.wait_for(&format!("[data-state='{state}']")).await?;
+        Ok(())
+    }
+
+    async fn routes(&self) -> anyhow::Result<()> {
+        use fastreg_emulator::builtin::{ENT_OK, ENT_OK_NAME, PERSON_OK_OPENID};
+        // ---- the four routes, each with who it is for ----
+        self.goto("/console/new?lang=en").await?;
+        let text = self.main_text().await?;
+        for want in [
+            "Reuse an Official Account",
+            "Has a verified Official Account",
+            "A company without an Official Account",
+            "An individual",
+            "Try first for 14 days",
+        ] {
+            assert!(text.contains(want), "New Mini Program shows {want:?}: {text}");
+        }
+        self.shot("20-new-mini-program", DESKTOP).await?;
+        self.shot("20-new-mini-program-phone", PHONE).await?;
+
+        // A typo in the credit code is refused before WeChat is called.
+        self.fill("#route-enterprise input[name=name]", ENT_OK_NAME).await?;
+        self.fill("#route-enterprise input[name=code]", "91440300MA5REG0002").await?;
+        self.fill("#route-enterprise input[name=component_phone]", "13800138000").await?;
+        self.click("#route-enterprise button[type=submit]").await?;
+        let refused = self.main_text().await?;
+        assert!(refused.contains("check character"), "{refused}");
+
+        // ---- enterprise: QR code, copy link, countdown, scan, registered ----
+        self.goto("/console/new").await?;
+        self.fill("#route-enterprise input[name=name]", ENT_OK_NAME).await?;
+        self.fill("#route-enterprise input[name=code]", ENT_OK).await?;
+        self.fill("#route-enterprise input[name=component_phone]", "13800138000").await?;
+        self.click("#route-enterprise button[type=submit]").await?;
+        self.wait_for("img.qr-code").await?;
+        let page = self.path().await?;
+        let live = self.text("#registration-live").await?;
+        assert!(live.contains("Copy link") && live.contains("Time left"), "{live}");
+        self.shot("21-enterprise-qr", DESKTOP).await?;
+        self.shot("21-enterprise-qr-phone", PHONE).await?;
+        self.scan(&page).await?;
+        self.wait_state("registered").await?;
+        let done = self.text("#registration-live").await?;
+        assert!(done.contains("The new Mini Program is registered"), "{done}");
+
+        // ---- trial: created, renamed, converted ----
+        self.goto("/console/new").await?;
+        self.fill("#route-trial input[name=name]", "小麦烤鸡店").await?;
+        self.fill("#route-trial input[name=openid]", PERSON_OK_OPENID).await?;
+        self.click("#route-trial button[type=submit]").await?;
+        self.wait_for("img.qr-code").await?;
+        let page = self.path().await?;
+        self.scan(&page).await?;
+        self.wait_state("registered").await?;
+        self.goto("/console/trials").await?;
+        let list = self.text("ul.trials").await?;
+        assert!(list.contains("小麦烤鸡店的体验小程序") && list.contains("13"), "days left: {list}");
+        self.shot("22-trials", DESKTOP).await?;
+        self.click("ul.trials a").await?;
+        self.fill("#rename input[name=name]", "老王烤鸡店").await?;
+        self.click("#rename button[type=submit]").await?;
+        self.wait_for("p.flash").await?;
+        assert!(self.main_text().await?.contains("老王烤鸡店的体验小程序"));
+        let trial_page = self.path().await?;
+        let trial_page = trial_page.split('?').next().unwrap_or_default().to_owned();
+        self.fill("#convert input[name=enterprise_name]", ENT_OK_NAME).await?;
+        self.fill("#convert input[name=code]", ENT_OK).await?;
+        self.fill("#convert input[name=component_phone]", "13800138000").await?;
+        self.click("#convert button[type=submit]").await?;
+        self.wait_for("#conversion-live img.qr-code").await?;
+        self.shot("23-trial-conversion-phone", PHONE).await?;
+        self.scan(&trial_page).await?;
+        self.wait_state("converted").await?;
+        Ok(())
+    }
 }

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 fn field_error(e: &FieldError) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_field",
+        "invalid_body",
         format!("field `{}`: {}", e.field, e.reason),
         format!(
             "Fix `{}` and send the request again; nothing was sent to WeChat.",
@@ -37,7 +37,7 @@ impl From<StartError> for ApiError {
             StartError::Field(f) => field_error(&f),
             StartError::Plan(m) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_field",
+                "invalid_body",
                 format!("field `setup`: {m}"),
                 "Fix the setup plan; nothing was sent to WeChat.",
             ),
@@ -147,7 +147,7 @@ pub(super) async fn create_registration(
     let input = match route {
         Route::OfficialAccount => {
             let Some(oa) = body.oa_appid else {
-                return Err(field("oa_appid", "is required for route official_account"));
+                return Err(field("oa_appid", "missing field `oa_appid` (required for route official_account)"));
             };
             let mut v = json!({ "oa_appid": oa });
             if let Some(c) = body.copy_wx_verify {
