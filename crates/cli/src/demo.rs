@@ -92,14 +92,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let (happy, at_limit) = (shown(builtin::OA_ENTERPRISE), shown(builtin::OA_AT_MONTHLY_LIMIT));
     // The service checks a credit code's check character (GB 32100-2015) before it calls
-    // WeChat; the built-in enterprises' codes are made up, so each gets the check character its
-    // first 17 characters call for.
+    // WeChat; the built-in enterprises' codes are made up, so each one that fails the check is
+    // given a valid one: its first 13 characters, its last 4 (what tells them apart), and the
+    // check character those 17 call for.
     for e in &mut scenario.enterprises {
         if e.code.is_ascii()
             && e.code.len() == 18
-            && let Some(c) = credit_check_char(&e.code[..17])
+            && credit_check_char(&e.code[..17]) != e.code.chars().last()
+            && let Some(c) = credit_check_char(&format!("{}{}", &e.code[..13], &e.code[14..]))
         {
-            e.code = format!("{}{c}", &e.code[..17]);
+            e.code = format!("{}{}{c}", &e.code[..13], &e.code[14..]);
         }
     }
     let enterprise = |name_part: &str| {
@@ -199,17 +201,27 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("     Audits are approved after {DEMO_AUDIT_DELAY_SECS} s; decide one now with");
     println!("     curl -X POST {wechat}/__emulator/audits/AUDIT_ID -d '{{\"approve\":false,\"reason\":\"test\"}}'");
     println!("  4. Rebind its admin. Try {at_limit} too: it has used its 5 registrations this month (61055).");
-    println!("  5. No Official Account? Registrations → New Mini Program, and pick a route; the QR code's link");
+    println!("  5. No Official Account? New Mini Program (in the menu), and pick a route; the QR code's link");
     println!("     opens the emulated WeChat's confirmation page (this stands for the merchant's scan):");
     println!("     enterprise  {ent_ok} registers;");
     println!("                 {ent_blacklisted} fails with push status 1002 (blacklisted),");
     println!("                 {ent_admin_cap} with 1003 (its legal person's cap),");
     println!("                 {ent_closed} is refused at once (86021); component phone 13800138000.");
-    println!("     personal    WeChat id {} registers; {} fails with 1003 (5 Mini Programs already).", builtin::PERSON_OK, builtin::PERSON_AT_CAP);
-    println!("     trial       openid {} with any name of 4–30 characters; a name with 微信 is refused", builtin::PERSON_OK_OPENID);
+    println!(
+        "     personal    WeChat id {} registers; {} fails with 1003 (5 Mini Programs already).",
+        builtin::PERSON_OK,
+        builtin::PERSON_AT_CAP
+    );
+    println!(
+        "     trial       openid {} with any name of 4–30 characters; a name with 微信 is refused",
+        builtin::PERSON_OK_OPENID
+    );
     println!("                 before WeChat is called (86011). Convert it from its page with the first enterprise.");
     println!("     By API:  curl -H 'Authorization: Bearer {api_key}' -H 'content-type: application/json' \\");
-    println!("       -d '{{\"route\":\"trial\",\"trial\":{{\"name\":\"小麦烤鸡店\",\"openid\":\"{}\"}}}}' {service}/api/v1/registrations", builtin::PERSON_OK_OPENID);
+    println!(
+        "       -d '{{\"route\":\"trial\",\"trial\":{{\"name\":\"小麦烤鸡店\",\"openid\":\"{}\"}}}}' {service}/api/v1/registrations",
+        builtin::PERSON_OK_OPENID
+    );
     println!("\nThe emulated WeChat's other accounts each show one of WeChat's refusals; {wechat}/ lists them");
     println!("with what each is for.");
     println!("\nCtrl-C stops both; data folder: {}", args.data_dir.display());

@@ -1827,8 +1827,10 @@ impl Journey<'_> {
 
         // A typo in the credit code is refused before WeChat is called.
         self.fill("#route-enterprise input[name=name]", ENT_OK_NAME).await?;
-        self.fill("#route-enterprise input[name=code]", "91440300MA5REG0002").await?;
-        self.fill("#route-enterprise input[name=component_phone]", "13800138000").await?;
+        self.fill("#route-enterprise input[name=code]", "91440300MA5REG0002")
+            .await?;
+        self.fill("#route-enterprise input[name=component_phone]", "13800138000")
+            .await?;
         self.click("#route-enterprise button[type=submit]").await?;
         let refused = self.main_text().await?;
         assert!(refused.contains("check character"), "{refused}");
@@ -1837,7 +1839,8 @@ impl Journey<'_> {
         self.goto("/console/new").await?;
         self.fill("#route-enterprise input[name=name]", ENT_OK_NAME).await?;
         self.fill("#route-enterprise input[name=code]", ENT_OK).await?;
-        self.fill("#route-enterprise input[name=component_phone]", "13800138000").await?;
+        self.fill("#route-enterprise input[name=component_phone]", "13800138000")
+            .await?;
         self.click("#route-enterprise button[type=submit]").await?;
         self.wait_for("img.qr-code").await?;
         let page = self.path().await?;
@@ -1861,7 +1864,10 @@ impl Journey<'_> {
         self.wait_state("registered").await?;
         self.goto("/console/trials").await?;
         let list = self.text("ul.trials").await?;
-        assert!(list.contains("小麦烤鸡店的体验小程序") && list.contains("13"), "days left: {list}");
+        assert!(
+            list.contains("小麦烤鸡店的体验小程序") && list.contains("13"),
+            "days left: {list}"
+        );
         self.shot("22-trials", DESKTOP).await?;
         self.click("ul.trials a").await?;
         self.fill("#rename input[name=name]", "老王烤鸡店").await?;

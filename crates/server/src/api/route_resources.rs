@@ -147,7 +147,10 @@ pub(super) async fn create_registration(
     let input = match route {
         Route::OfficialAccount => {
             let Some(oa) = body.oa_appid else {
-                return Err(field("oa_appid", "missing field `oa_appid` (required for route official_account)"));
+                return Err(field(
+                    "oa_appid",
+                    "missing field `oa_appid` (required for route official_account)",
+                ));
             };
             let mut v = json!({ "oa_appid": oa });
             if let Some(c) = body.copy_wx_verify {

@@ -131,7 +131,10 @@ fn router(state: AppState) -> Router {
         )
         .route("/console/rebinds/{id}", get(mini_programs::rebind))
         .route("/console/new", get(new_mini_program::page))
-        .route("/console/new/{id}", get(new_mini_program::live).post(new_mini_program::start))
+        .route(
+            "/console/new/{id}",
+            get(new_mini_program::live).post(new_mini_program::start),
+        )
         .route("/console/new/{id}/qr.svg", get(new_mini_program::qr))
         .route("/console/new/{id}/restart", post(new_mini_program::restart))
         .route("/console/trials", get(trials::list))

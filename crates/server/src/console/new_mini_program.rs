@@ -27,19 +27,31 @@ pub fn who_for(lang: Lang, route: Route) -> (&'static str, &'static str) {
     match route {
         Route::OfficialAccount => (
             lang.t("复用公众号主体", "Reuse an Official Account"),
-            lang.t("已有认证的公众号：由公众号管理员扫码确认。", "Has a verified Official Account: its admin confirms."),
+            lang.t(
+                "已有认证的公众号：由公众号管理员扫码确认。",
+                "Has a verified Official Account: its admin confirms.",
+            ),
         ),
         Route::Enterprise => (
             lang.t("企业快速注册", "Enterprise"),
-            lang.t("没有公众号的企业：由法定代表人扫码完成人脸核验。", "A company without an Official Account: its legal person scans and passes a face check."),
+            lang.t(
+                "没有公众号的企业：由法定代表人扫码完成人脸核验。",
+                "A company without an Official Account: its legal person scans and passes a face check.",
+            ),
         ),
         Route::Personal => (
             lang.t("个人小程序", "Personal"),
-            lang.t("个人：由本人用微信扫码确认。", "An individual: the WeChat user scans and confirms."),
+            lang.t(
+                "个人：由本人用微信扫码确认。",
+                "An individual: the WeChat user scans and confirms.",
+            ),
         ),
         Route::Trial => (
             lang.t("试用小程序", "Trial"),
-            lang.t("先试用 14 天，之后再转正为正式小程序。", "Try first for 14 days, convert into a formal Mini Program later."),
+            lang.t(
+                "先试用 14 天，之后再转正为正式小程序。",
+                "Try first for 14 days, convert into a formal Mini Program later.",
+            ),
         ),
     }
 }
@@ -56,7 +68,10 @@ fn field(name: &str, label: &str, hint: &str, kind: &str) -> Markup {
 /// `GET /console/new`.
 pub(super) async fn page(lang: Lang, session: Session, uri: Uri) -> Markup {
     let cx = Cx::new(lang, &session, &uri, Section::New);
-    let phone = cx.t("第三方联系电话（手机或带区号的座机）", "The platform's contact phone (mobile, or landline with area code)");
+    let phone = cx.t(
+        "第三方联系电话（手机或带区号的座机）",
+        "The platform's contact phone (mobile, or landline with area code)",
+    );
     let body = html! {
         p.hint { (cx.t("选择适合商户的方式。除第一种外，都会生成一个二维码，商户需在 24 小时内扫码完成。",
             "Pick the route that fits the merchant. All but the first give a QR code the merchant must scan within 24 hours.")) }
@@ -191,13 +206,18 @@ pub fn qr_block(cx: &Cx, qr_src: &str, url: &str, expires_at: Option<i64>) -> Ma
 fn left_text(lang: Lang, at: i64) -> String {
     let ms = (at - crate::store::now_ms()).max(0);
     let (h, m) = (ms / 3_600_000, ms % 3_600_000 / 60_000);
-    lang.t(&format!("{h} 小时 {m} 分"), &format!("{h} h {m} min")).to_owned()
+    lang.t(&format!("{h} 小时 {m} 分"), &format!("{h} h {m} min"))
+        .to_owned()
 }
 
 fn task_status(lang: Lang, reg: &RouteRegistration) -> Markup {
     let Some(code) = reg.task_status else { return html! {} };
     let v = routes::status_view(reg.status_table(), code);
-    let text = if lang == Lang::Zh { v["zh"].as_str() } else { v["en"].as_str() };
+    let text = if lang == Lang::Zh {
+        v["zh"].as_str()
+    } else {
+        v["en"].as_str()
+    };
     html! { p.task-status { (lang.t("微信任务状态：", "WeChat's task status: ")) code { (code) } " " (text.unwrap_or("")) } }
 }
 
@@ -297,7 +317,9 @@ pub(super) async fn restart(
     session.check_csrf(&form.csrf)?;
     match routes::restart(&state, &id, &super::actor(&session)).await {
         Ok(new) => Ok(Redirect::to(&format!("/console/new/{new}")).into_response()),
-        Err(routes::RestartError::Already { new, .. }) => Ok(Redirect::to(&format!("/console/new/{new}")).into_response()),
+        Err(routes::RestartError::Already { new, .. }) => {
+            Ok(Redirect::to(&format!("/console/new/{new}")).into_response())
+        }
         Err(routes::RestartError::Start(routes::StartError::InProgress(other))) => {
             Ok(Redirect::to(&format!("/console/new/{other}")).into_response())
         }

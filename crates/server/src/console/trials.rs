@@ -19,7 +19,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 /// `GET /console/trials`.
-pub(super) async fn list(State(state): State<AppState>, lang: Lang, session: Session, uri: Uri) -> Result<Markup, ConsoleError> {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    lang: Lang,
+    session: Session,
+    uri: Uri,
+) -> Result<Markup, ConsoleError> {
     let cx = Cx::new(lang, &session, &uri, Section::Trials);
     let trials = trial::open_trials(&state).await?;
     let now = now_ms();
@@ -185,7 +190,11 @@ pub(super) async fn convert(
 }
 
 /// `GET /console/beta-verifications/{id}/qr.svg`.
-pub(super) async fn qr(State(state): State<AppState>, _session: Session, Path(id): Path<String>) -> Result<Response, ConsoleError> {
+pub(super) async fn qr(
+    State(state): State<AppState>,
+    _session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, ConsoleError> {
     let url = trial::get(&state, &id)
         .await?
         .and_then(|v| v.auth_url)

@@ -373,7 +373,15 @@ pub fn link_expired(state: &AppState, workflow_state: &str, created_at: i64) -> 
 pub fn is_final(state: &str) -> bool {
     matches!(
         state,
-        "registered" | "authorized" | "done" | "failed" | "succeeded" | "dead" | "unauthorized" | "abandoned" | "converted"
+        "registered"
+            | "authorized"
+            | "done"
+            | "failed"
+            | "succeeded"
+            | "dead"
+            | "unauthorized"
+            | "abandoned"
+            | "converted"
     )
 }
 
