@@ -1,7 +1,8 @@
 //! # fastreg-server — the platform service
 //!
 //! What a WeChat third-party platform operator runs to fast-register Mini Programs by reusing an
-//! Official Account's entity (复用公众号主体快速注册小程序): it keeps the platform's state (verify
+//! Official Account's entity (复用公众号主体快速注册小程序), or, for a merchant without one, through
+//! the enterprise, personal and trial routes (a QR code the merchant scans): it keeps the platform's state (verify
 //! ticket, tokens, authorizers, registrations, Mini Programs and their setup), drives each
 //! registration from the admin's confirmation to a set-up Mini Program through durable jobs,
 //! receives WeChat's pushes, and serves a REST API (`/api/v1`, OpenAPI at

@@ -99,8 +99,12 @@ async fn with_route(state: &AppState, mut view: Value) -> Result<Value, ApiError
         }
     }
     if reg.route() != Route::OfficialAccount {
-        view.as_object_mut()
-            .map(|o| o.remove("oa_appid").and(o.remove("copy_wx_verify")));
+        if let Some(o) = view.as_object_mut() {
+            // The fields of the official_account route mean nothing here.
+            for k in ["oa_appid", "copy_wx_verify", "is_wx_verify_succ", "is_link_succ"] {
+                o.remove(k);
+            }
+        }
         if view["auth_url"].as_str() == Some("") {
             view["auth_url"] = Value::Null;
         }

@@ -61,6 +61,8 @@ fn target(job: &JobView) -> Option<(String, String)> {
     match job.kind.as_str() {
         crate::registration::JOB => s("id").map(|id| (format!("/console/registrations/{id}"), id)),
         crate::authorization::JOB => s("id").map(|id| (format!("/console/authorizations/{id}"), id)),
+        crate::routes::JOB => s("id").map(|id| (format!("/console/new/{id}"), id)),
+        crate::routes::trial::REMINDER_JOB => s("appid").map(|a| (format!("/console/trials/{a}"), a)),
         crate::rebind::JOB => s("id").map(|id| (format!("/console/rebinds/{id}"), id)),
         crate::setup::JOB => {
             let appid = s("appid")?;
@@ -78,6 +80,9 @@ fn kind_name(lang: Lang, kind: &str) -> String {
     match kind {
         crate::registration::JOB => lang.t("快速注册", "Fast registration").to_owned(),
         crate::authorization::JOB => lang.t("授权", "Authorization").to_owned(),
+        crate::routes::JOB => lang.t("扫码注册小程序", "QR-code registration").to_owned(),
+        crate::routes::trial::JOB => lang.t("试用小程序转正", "Trial conversion").to_owned(),
+        crate::routes::trial::REMINDER_JOB => lang.t("试用到期提醒", "Trial expiry reminder").to_owned(),
         crate::rebind::JOB => lang.t("换绑管理员", "Admin rebind").to_owned(),
         crate::setup::JOB => lang.t("小程序设置", "Mini Program setup").to_owned(),
         crate::event::JOB => lang.t("处理推送", "Processing a push").to_owned(),
@@ -189,7 +194,7 @@ pub(super) async fn page(
             ul.rows {
                 @for r in &registrations {
                     li {
-                        p { strong { (cx.t("快速注册", "Fast registration")) } " " a href={ "/console/registrations/" (r.id) } { code { (r.oa_appid) } } " " span.muted { (when(r.updated_at)) } }
+                        p { strong { (cx.t("快速注册", "Fast registration")) } " " @if r.oa_appid.is_empty() { a href={ "/console/new/" (r.id) } { code { (r.id) } } } @else { a href={ "/console/registrations/" (r.id) } { code { (r.oa_appid) } } } " " span.muted { (when(r.updated_at)) } }
                         @if let Some(f) = failure_of(r.failure.as_deref()) { (view::explained(lang, &explain(&f))) }
                     }
                 }

@@ -242,12 +242,19 @@ pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<RouteRegis
     fetch_optional!(&state.db, RouteRegistration, sql.as_str(), id).context("cannot read a registration")
 }
 
-/// Registrations of `route` in `states`.
-pub async fn in_states(state: &AppState, route: Route, states: &[&str]) -> anyhow::Result<Vec<RouteRegistration>> {
-    let sql = format!("SELECT {COLUMNS} FROM registrations WHERE route = $1 ORDER BY created_at");
-    let all: Vec<RouteRegistration> =
-        fetch_all!(&state.db, RouteRegistration, sql.as_str(), route.as_str()).context("cannot list registrations")?;
-    Ok(all.into_iter().filter(|r| states.contains(&r.state.as_str())).collect())
+/// Registrations of `route` in `states` (the in-flight ones: `registrations_route_state`).
+pub async fn in_states(
+    state: &AppState,
+    route: Route,
+    states: &[&'static str],
+) -> anyhow::Result<Vec<RouteRegistration>> {
+    // The states are this module's constants, never input.
+    let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM registrations WHERE route = $1 AND state IN ({}) ORDER BY created_at LIMIT 10000",
+        list.join(", ")
+    );
+    fetch_all!(&state.db, RouteRegistration, sql.as_str(), route.as_str()).context("cannot list registrations")
 }
 
 /// The link lifetime of the official_account route (`state_ttl_secs`).

@@ -477,20 +477,9 @@ async fn look(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         .await?;
         return Ok(Outcome::Done);
     }
-    let polls = (now - v.created_at) / 60_000;
-    Ok(Outcome::WaitUntil(
-        (now + poll_backoff_ms(polls.ilog2_or_zero())).min(expires + 10 * 60_000),
-    ))
-}
-
-trait Ilog2OrZero {
-    fn ilog2_or_zero(self) -> i64;
-}
-
-impl Ilog2OrZero for i64 {
-    fn ilog2_or_zero(self) -> i64 {
-        if self <= 0 { 0 } else { i64::from(self.ilog2()) }
-    }
+    // The wait grows with the time waited (half of it: 1 min, 1.5, 2.25, … at most 30 min).
+    let wait = ((now - v.created_at) / 2).clamp(poll_backoff_ms(0), poll_backoff_ms(10));
+    Ok(Outcome::WaitUntil((now + wait).min(expires + 10 * 60_000)))
 }
 
 /// `notify_third_fastverifybetaapp`: by the trial's appid.
