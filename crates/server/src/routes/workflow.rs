@@ -473,11 +473,15 @@ async fn find_created(
         };
         let recent = i64::try_from(item.auth_time).unwrap_or(0) * 1000 >= since - 5_000;
         if fits && (recent || pushed.contains(item.authorizer_appid.as_str())) {
-            matches.push(item);
+            matches.push((item, a.nick_name.is_empty()));
         }
     }
+    // Among several, a Mini Program fresh from registration has no name yet (a trial's is set).
+    if matches.len() > 1 && !matches!(input, Some(RouteInput::Trial(_))) {
+        matches.retain(|(_, unnamed)| *unnamed);
+    }
     if matches.len() == 1 {
-        let item = matches.remove(0);
+        let (item, _) = matches.remove(0);
         return Ok(Some((item.authorizer_appid, item.refresh_token)));
     }
     if matches.len() > 1 {

@@ -484,3 +484,39 @@ async fn trial_timeout(db: Db) {
     app.cleanup().await;
 }
 on_both!(a_trial_nobody_confirms_times_out, trial_timeout);
+
+async fn lost_pushes_other_routes(db: Db) {
+    let Some(app) = spawn_app(db).await else { return };
+    for body in [
+        json!({ "route": "personal", "personal": { "wxuser": PERSON_OK, "component_phone": PHONE } }),
+        json!({ "route": "trial", "trial": { "name": "推送丢失烤鸡", "openid": PERSON_OK_OPENID } }),
+    ] {
+        let reg = start(&app, body.clone()).await;
+        let id = reg["id"].as_str().expect("id").to_owned();
+        // The route's push and the `authorized` push are both lost.
+        app.control("push/mode", json!({ "mode": "drop", "count": 2 })).await;
+        let ended = confirm(&app, reg["auth_url"].as_str().expect("auth_url"), false).await;
+        assert!(ended["appid"].is_string(), "{ended}");
+        // Personal: the task's query; trial (no query): the authorizer list, by the trial's name.
+        app.drain_ahead(Duration::from_secs(120)).await;
+        let done = app.get(&format!("/registrations/{id}")).await;
+        assert_eq!(done["state"], "registered", "{body}: {done:#}");
+        assert_eq!(done["mini_program_appid"], ended["appid"]);
+        assert!(
+            done["note"].as_str().unwrap_or_default().contains("polling"),
+            "{done:#}"
+        );
+        assert!(refresh_token_kept(&app, ended["appid"].as_str().expect("appid")).await);
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM events WHERE kind LIKE 'notify_third_%'")
+            .await,
+        0,
+        "no registration push arrived"
+    );
+    app.cleanup().await;
+}
+on_both!(
+    lost_pushes_of_the_personal_and_trial_routes_are_recovered,
+    lost_pushes_other_routes
+);
