@@ -791,7 +791,6 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
     state.crash_points.reach("registration.before_fastregister").await;
     let result = state.client.fast_register(&oa, &ticket).await;
     state.crash_points.reach("registration.after_fastregister").await;
-    state.metrics.wechat_call("fastregister", result.is_ok());
     let reg = Registration {
         state: SUBMITTING.into(),
         ..reg.clone()
@@ -958,7 +957,6 @@ async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Result<Outcom
     };
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let result = crate::authorization::exchange(state, &code).await;
-    state.metrics.wechat_call("api_query_auth", result.is_ok());
     match result {
         Ok(_)
             if state

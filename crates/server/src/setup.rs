@@ -737,7 +737,6 @@ impl Ctx<'_> {
         self.state.crash_points.reach(&point("before_call")).await;
         let result = request.await;
         self.state.crash_points.reach(&point("after_call")).await;
-        self.state.metrics.wechat_call(call, result.is_ok());
         match result {
             Ok(answer) => {
                 self.detail.submitted = false;
@@ -1794,7 +1793,6 @@ pub async fn delete_category(
         Some(_) => {}
     }
     let deleted = state.client.delete_category(appid, key.first, key.second).await;
-    state.metrics.wechat_call("deletecategory", deleted.is_ok());
     let after = state
         .client
         .categories(appid)

@@ -151,7 +151,9 @@ impl Application {
         ));
         let component_secret = Secret::parse(settings.component.secret.expose())
             .map_err(|e| StartError::Settings(format!("component.secret: {e}")))?;
+        let metrics = Arc::new(Metrics::default());
         let config = ClientConfig::builder(component_appid.clone(), component_secret)
+            .observer(metrics.clone())
             .token(settings.component.token.expose())
             .encoding_aes_key(settings.component.encoding_aes_key.expose())
             .api_base(settings.api_base.clone())
@@ -211,7 +213,7 @@ impl Application {
             queue,
             public_url,
             component_appid,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
                 .build()
@@ -249,7 +251,10 @@ impl Application {
     /// Serves HTTP and runs the workers until the future is dropped or the server fails.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let api = crate::api::router(self.state.clone()).merge(crate::recovery::routes(self.state.clone()));
-        let router = crate::api::outer_layers(crate::console::mount(api, self.state.clone()));
+        let router = crate::api::outer_layers(
+            crate::console::mount(api, self.state.clone()),
+            self.state.metrics.clone(),
+        );
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -315,15 +320,15 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
         let budget = state.queue.lease() / 3;
         let mut steps = 0;
         let outcome = loop {
+            let step_started = std::time::Instant::now();
             let outcome = match with_heartbeat(state, &job, dispatch(state, &job)).await {
                 Ok(o) => o,
                 Err(e) => Outcome::Retry(format!("{e:#}")),
             };
+            state.metrics.job_ran(&job.kind, &outcome, step_started.elapsed());
             steps += 1;
             match outcome {
-                Outcome::WaitUntil(at) if at <= now_ms() && steps < max_steps && claimed.elapsed() < budget => {
-                    state.metrics.job_ran(&job.kind, &outcome);
-                }
+                Outcome::WaitUntil(at) if at <= now_ms() && steps < max_steps && claimed.elapsed() < budget => {}
                 other => break other,
             }
         };
@@ -331,7 +336,6 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
             Outcome::Retry(e) | Outcome::Dead(e) => tracing::warn!(error = %e, ?outcome, "job failed"),
             _ => tracing::debug!(?outcome, steps, "job ran"),
         }
-        state.metrics.job_ran(&job.kind, &outcome);
         if !state.queue.finish(&job, &outcome).await? {
             tracing::warn!("job claim was lost before it finished; its outcome is dropped");
         }
