@@ -26,6 +26,7 @@ mod queue;
 mod recovery;
 mod registration;
 mod rest_errors;
+mod schema;
 mod setup;
 mod setup_crash;
 mod token_store;
