@@ -99,6 +99,8 @@ pub struct AppState {
     pub crash_points: CrashPoints,
     /// The bound on concurrent password hashing (console sign-in).
     pub password_hashing: Arc<crate::console::sign_in::PasswordHashing>,
+    /// API keys checked recently (see [`crate::api::keys::KeyCache`]).
+    pub api_keys: Arc<crate::api::keys::KeyCache>,
 }
 
 /// A built service, bound and ready to run.
@@ -220,6 +222,7 @@ impl Application {
                 .map_err(|e| StartError::Settings(format!("HTTP client: {e}")))?,
             crash_points: CrashPoints::default(),
             password_hashing: Arc::default(),
+            api_keys: Arc::default(),
         };
         crate::api::keys::install_bootstrap_key(&state)
             .await
