@@ -12,7 +12,7 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{now_ms, record_history};
+use crate::store::record_history;
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
 use fastreg_protocol::{AppId, AuthorizationCode};
@@ -92,7 +92,7 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
         biz_appid,
     )
     .context("cannot build the componentloginpage URL")?;
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)",
@@ -129,7 +129,7 @@ pub async fn record_code(state: &AppState, id: &str, code: &AuthorizationCode) -
         &mut tx,
         "UPDATE authorizations SET state = 'code_received', auth_code_sealed = $1, auth_code_digest = $4, updated_at = $2 WHERE id = $3 AND state = 'awaiting_admin'",
         sealed,
-        now_ms(),
+        state.now_ms(),
         id,
         code_digest(state, code)
     )
@@ -258,7 +258,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         to,
         appid.as_deref(),
         failure_json.as_deref(),
-        now_ms(),
+        state.now_ms(),
         &id
     )
     .context("cannot finish the authorization")?;
@@ -394,7 +394,7 @@ pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppI
                 "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
                 &digest,
                 info.authorizer_appid.as_str(),
-                now_ms()
+                state.now_ms()
             )
             .map_err(done)?;
             Ok(info.authorizer_appid)
@@ -431,7 +431,7 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
         .iter()
         .map(|f| f.funcscope_category.id)
         .collect();
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at)
@@ -464,7 +464,7 @@ pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &Authoriza
         "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
         code_digest(state, code),
         appid.as_str(),
-        now_ms()
+        state.now_ms()
     )
     .context("cannot note the pushed code's account")?;
     let has_token = state.client.store().refresh_token(appid).await?.is_some();
@@ -496,7 +496,7 @@ pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Res
     execute!(
         &state.db,
         "UPDATE authorizers SET status = 'unauthorized', next_refresh_at = NULL, updated_at = $1 WHERE appid = $2",
-        now_ms(),
+        state.now_ms(),
         appid.as_str()
     )
     .context("cannot mark the authorizer unauthorized")?;

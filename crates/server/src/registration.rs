@@ -287,7 +287,7 @@ pub async fn start(
         &redirect,
     )
     .map_err(|e| StartError::Invalid(format!("cannot build the fastregisterauth URL: {e}")))?;
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     // A link that expired unconfirmed frees its account: it is abandoned in the same transaction
     // as the new row, so the one-in-flight index sees one or the other.
@@ -361,7 +361,7 @@ async fn in_flight(state: &AppState, oa_appid: &AppId) -> anyhow::Result<Option<
                 OR (state = 'awaiting_admin' AND created_at > $2))
          LIMIT 1",
         oa_appid.as_str(),
-        now_ms() - link_ttl_ms(state)
+        state.now_ms() - link_ttl_ms(state)
     )
     .context("cannot look for registrations under way")?;
     Ok(row.map(|(id,)| id))
@@ -458,7 +458,7 @@ pub async fn abandon(state: &AppState, id: &str, actor: &str) -> Result<Registra
             &mut tx,
             "UPDATE registrations SET state = 'abandoned', updated_at = $1
              WHERE id = $2 AND state = $3 AND (state = 'awaiting_admin' OR submissions = 0)",
-            now_ms(),
+            state.now_ms(),
             id,
             candidate
         )
@@ -520,7 +520,7 @@ pub async fn record_declined(state: &AppState, id: &str) -> Result<Landing, Call
         "UPDATE registrations SET state = 'abandoned', note = $1, updated_at = $2
          WHERE id = $3 AND state = 'awaiting_admin'",
         DECLINED_NOTE,
-        now_ms(),
+        state.now_ms(),
         id
     )
     .context("cannot record a decline")?;
@@ -565,7 +565,7 @@ pub async fn record_ticket(state: &AppState, id: &str, ticket: &Ticket) -> Resul
          WHERE id = $4 AND state = 'awaiting_admin'",
         sealed,
         &digest,
-        now_ms(),
+        state.now_ms(),
         id
     );
     let updated = match updated {
@@ -596,7 +596,7 @@ pub async fn record_ticket(state: &AppState, id: &str, ticket: &Ticket) -> Resul
         Some("the admin confirmed"),
     )
     .await?;
-    enqueue(state, &mut tx, id, now_ms()).await?;
+    enqueue(state, &mut tx, id, state.now_ms()).await?;
     tx.commit().await?;
     tracing::info!("ticket recorded; fastregister queued");
     Ok(Landing::Recorded(
@@ -705,7 +705,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     let Some(reg) = get(state, &id).await? else {
         return Ok(Outcome::Dead(format!("registration {id} does not exist")));
     };
-    let now = now_ms();
+    let now = state.now_ms();
     match reg.state.as_str() {
         TICKET_RECEIVED => submit(state, &reg).await,
         SUBMITTING => {
@@ -768,12 +768,12 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
                 submissions = submissions + 1, updated_at = $1
          WHERE id = $2 AND state = 'ticket_received'
          RETURNING submissions",
-        now_ms(),
+        state.now_ms(),
         &reg.id
     )
     .context("cannot mark the registration as submitting")?;
     let Some((submissions,)) = moved else {
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     };
     // The only way back to `ticket_received` after a call that may have reached WeChat is the
     // resend after a lost answer (see `reconcile`).
@@ -801,7 +801,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
                 &format!("registration_code:{}", reg.id),
                 resp.authorization_code.as_str(),
             );
-            let now = now_ms();
+            let now = state.now_ms();
             let mut tx = state.db.begin().await?;
             let n = execute!(
                 &mut tx,
@@ -829,7 +829,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
             }
             tx.commit().await?;
             tracing::info!(mini_program = %resp.appid, "fastregister succeeded; code stored");
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Err(e) if is_lost_answer(&e) => {
             let note = format!(
@@ -838,7 +838,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
             );
             transition_now(state, &reg, SUBMITTING, OUTCOME_UNKNOWN, Some(&note), None).await?;
             set_note(state, &reg.id, &note).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Err(e) if resend && e.code() == Some(TICKET_SPENT) => {
             // The resend found the ticket spent: the first call did apply, and the Mini Program
@@ -847,7 +847,7 @@ async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome>
             transition_now(state, &reg, SUBMITTING, OUTCOME_UNKNOWN, Some(SPENT_NOTE), None).await?;
             set_note(state, &reg.id, SPENT_NOTE).await?;
             tracing::warn!("the resent ticket was already spent: the first fastregister applied; reconciling");
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Err(e) if never_applied(&e) => {
             // Rejected before WeChat did anything (a token error, our store, a request that
@@ -1043,7 +1043,7 @@ async fn finish(
         .context("cannot store the Mini Program's appid")?;
     }
     if !transition(&mut tx, reg, from, REGISTERED, Some(note), None).await? {
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     if let Some(plan) = &reg.setup_plan {
         crate::setup::attach(state, &mut tx, appid, plan).await?;
@@ -1197,8 +1197,8 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
     let last_call = reg.updated_at.max(submitted_at);
     let submissions = reg.submissions.max(1);
     let backoff = grace_ms.saturating_mul(1 << (submissions - 1).clamp(0, 3));
-    if none_since_the_call && now_ms() - last_call >= backoff {
-        let ticket_young = now_ms() - submitted_at < FASTREGISTER_TICKET_LIFE_MS;
+    if none_since_the_call && state.now_ms() - last_call >= backoff {
+        let ticket_young = state.now_ms() - submitted_at < FASTREGISTER_TICKET_LIFE_MS;
         if submissions < MAX_FASTREGISTER_CALLS && ticket_young && !ticket_spent(state, &reg.id).await? {
             let note = format!(
                 "no new Mini Program appeared in WeChat's authorizer list {} s after fastregister call {submissions}, so WeChat did not apply it; the ticket is sent again (call {} of at most {MAX_FASTREGISTER_CALLS}; a 61058 answer would prove an earlier call applied)",
@@ -1207,12 +1207,12 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
             );
             transition_now(state, reg, OUTCOME_UNKNOWN, TICKET_RECEIVED, Some(&note), None).await?;
             set_note(state, &reg.id, &note).await?;
-            return Ok(Outcome::WaitUntil(now_ms()));
+            return Ok(Outcome::WaitUntil(state.now_ms()));
         }
     }
     let timeout_ms = i64::try_from(state.settings.reconcile_timeout_secs).unwrap_or(i64::MAX / 4_000) * 1000;
     // Counted from the latest call: a resent ticket is reconciled for as long as the first.
-    if now_ms() - last_call > timeout_ms {
+    if state.now_ms() - last_call > timeout_ms {
         let failure = if matches.len() > 1 {
             let appids: Vec<String> = matches.iter().map(|m| m.item.authorizer_appid.to_string()).collect();
             Failure::new(
@@ -1251,5 +1251,5 @@ async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outco
         transition_now(state, reg, OUTCOME_UNKNOWN, FAILED, None, Some(&failure)).await?;
         return Ok(Outcome::Done);
     }
-    Ok(Outcome::WaitUntil(now_ms() + 5_000))
+    Ok(Outcome::WaitUntil(state.now_ms() + 5_000))
 }

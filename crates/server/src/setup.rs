@@ -199,7 +199,7 @@ async fn keep_image(state: &AppState, image: Image, field: &str, head_image: boo
                 format!("image.{}", kind.extension()),
                 kind.mime(),
                 sealed,
-                now_ms()
+                state.now_ms()
             )
             .context("cannot keep a material")?;
             Ok(Image::Stored { material_id: id })
@@ -264,7 +264,7 @@ pub async fn release_materials(state: &AppState, tx: &mut Tx, spec: &str) -> any
             &mut *tx,
             &format!("DELETE FROM materials WHERE id = $1 AND {}", material_unused("$3")),
             &id,
-            awaiting_cutoff(state, now_ms()),
+            awaiting_cutoff(state, state.now_ms()),
             format!("%{id}%")
         )
         .context("cannot delete a material")?;
@@ -446,7 +446,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
             appid.as_str(),
             step,
             &spec,
-            now_ms()
+            state.now_ms()
         )
         .context("cannot store a setup step")?;
         if let Some(old) = replaced {
@@ -468,7 +468,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
 
 /// Queues the job of a step, or makes its waiting job (polling an audit) due now.
 async fn start_job(state: &AppState, tx: &mut Tx, appid: &AppId, step: &str) -> anyhow::Result<()> {
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &mut *tx,
         "UPDATE jobs SET run_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
@@ -658,7 +658,7 @@ impl Ctx<'_> {
             &to,
             &detail,
             failure_json.as_deref(),
-            now_ms(),
+            self.state.now_ms(),
             self.appid.as_str(),
             &self.step.step,
             &self.step.state
@@ -1017,7 +1017,7 @@ async fn nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
             // Most likely WeChat opened an audit whose id went with the answer.
             ctx.detail.note = Some(SetupNote::new(NoteCode::NicknameLostAuditUnknown).with("error", e));
             ctx.save(Some("awaiting_audit"), None).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Sent::Refused(e) => ctx.on_error(e).await,
     }
@@ -1032,7 +1032,7 @@ async fn nickname_answered(ctx: &mut Ctx<'_>, resp: SetNicknameResponse) -> anyh
             ctx.detail.audit_id = Some(id);
             ctx.detail.audit_open = false;
             ctx.save(Some("awaiting_audit"), None).await?;
-            Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)))
+            Ok(Outcome::WaitUntil(ctx.state.now_ms() + poll_ms(ctx.state)))
         }
         None => ctx.done().await,
     }
@@ -1065,11 +1065,11 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
         ctx.applied(SetupNote::new(NoteCode::NicknameLostCounted));
         ctx.save(None, None).await?;
     }
-    let next_poll = now_ms() + poll_ms(ctx.state);
+    let next_poll = ctx.state.now_ms() + poll_ms(ctx.state);
     if ctx.detail.audit_open {
         return Ok(Outcome::WaitUntil(next_poll));
     }
-    if now_ms() < ctx.grace_until() {
+    if ctx.state.now_ms() < ctx.grace_until() {
         return Ok(Outcome::WaitUntil(ctx.grace_until().min(next_poll)));
     }
     if ctx.detail.sends >= MAX_SENDS {
@@ -1097,7 +1097,7 @@ async fn reconcile_nickname(ctx: &mut Ctx<'_>, plan: &NicknamePlan) -> anyhow::R
             Ok(Outcome::WaitUntil(next_poll))
         }
         Sent::Refused(e) => ctx.on_error(e).await,
-        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(state.now_ms())),
     }
 }
 
@@ -1120,7 +1120,7 @@ async fn poll_nickname(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         ctx.state.client.query_nickname_audit(&ctx.appid, AuditId(audit_id))
     );
     match r.audit_stat {
-        AuditStatus::Reviewing => Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state))),
+        AuditStatus::Reviewing => Ok(Outcome::WaitUntil(ctx.state.now_ms() + poll_ms(ctx.state))),
         AuditStatus::Approved => ctx.done().await,
         AuditStatus::Rejected => ctx.fail(rejected_name(&r.fail_reason)).await,
     }
@@ -1198,7 +1198,7 @@ async fn avatar(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
             );
             return ctx.done().await;
         }
-        if now_ms() < ctx.grace_until() {
+        if ctx.state.now_ms() < ctx.grace_until() {
             return Ok(Outcome::WaitUntil(ctx.grace_until()));
         }
         return ctx.not_applied().await;
@@ -1238,7 +1238,7 @@ async fn avatar(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         .await?
     {
         Sent::Answered(()) => ctx.done().await,
-        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(state.now_ms())),
         Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
@@ -1267,7 +1267,7 @@ async fn signature(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
                 ))
                 .await;
         }
-        if now_ms() < ctx.grace_until() {
+        if ctx.state.now_ms() < ctx.grace_until() {
             return Ok(Outcome::WaitUntil(ctx.grace_until()));
         }
         return ctx.not_applied().await;
@@ -1290,7 +1290,7 @@ async fn signature(ctx: &mut Ctx<'_>) -> anyhow::Result<Outcome> {
         .await?
     {
         Sent::Answered(()) => ctx.done().await,
-        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(state.now_ms())),
         Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
@@ -1342,7 +1342,7 @@ async fn add_categories(
     if missing.is_empty() {
         ctx.detail.added = true;
         ctx.save(None, None).await?;
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(ctx.state.now_ms()));
     }
     if current.quota == 0 {
         return ctx.fail(Failure::wechat(53300, "")).await;
@@ -1375,9 +1375,9 @@ async fn add_categories(
         Sent::Answered(()) => {
             ctx.detail.added = true;
             ctx.save(None, None).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
-        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(state.now_ms())),
         Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
@@ -1443,9 +1443,9 @@ async fn modify_category(
             ctx.detail.modify = None;
             ctx.detail.note = Some(SetupNote::new(NoteCode::CategoryResubmittedFollowed).with("category", key));
             ctx.save(None, None).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
-        Sent::Lost(_) => Ok(Outcome::WaitUntil(now_ms())),
+        Sent::Lost(_) => Ok(Outcome::WaitUntil(state.now_ms())),
         Sent::Refused(e) => ctx.on_error(e).await,
     }
 }
@@ -1484,9 +1484,9 @@ async fn reconcile_categories(ctx: &mut Ctx<'_>, current: &GetCategoryResponse) 
                 .with("after", changes_spent(current)),
         );
         ctx.save(None, None).await?;
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(ctx.state.now_ms()));
     }
-    if now_ms() < ctx.grace_until() {
+    if ctx.state.now_ms() < ctx.grace_until() {
         return Ok(Outcome::WaitUntil(ctx.grace_until()));
     }
     ctx.not_applied().await
@@ -1527,7 +1527,7 @@ async fn follow_categories(
     if ctx.step.state != "awaiting_audit" {
         ctx.save(Some("awaiting_audit"), None).await?;
     }
-    Ok(Outcome::WaitUntil(now_ms() + poll_ms(ctx.state)))
+    Ok(Outcome::WaitUntil(ctx.state.now_ms() + poll_ms(ctx.state)))
 }
 
 fn rejected_category(appid: &AppId, c: &SetCategory) -> Failure {

@@ -8,10 +8,10 @@ use crate::callback::StateSigner;
 use crate::job::{Job, Outcome, Queue};
 use crate::secret_box::SecretBox;
 use crate::settings::Settings;
-use crate::store::{Db, check_key, now_ms};
+use crate::store::{Db, check_key};
 use crate::telemetry::Metrics;
 use crate::token_store::SqlTokenStore;
-use fastreg_client::{Client, ClientConfig};
+use fastreg_client::{Client, ClientConfig, Clock, SystemClock};
 use fastreg_protocol::AppId;
 use fastreg_protocol::crypto::MsgCrypt;
 use fastreg_protocol::id::Secret;
@@ -47,22 +47,46 @@ pub enum StartError {
 /// Named places in the workflows where a test can freeze the job that reaches them, as if the
 /// process died there (the crash tests drop the application while a job is frozen).
 #[derive(Clone, Debug, Default)]
-pub struct CrashPoints(Arc<Mutex<HashSet<String>>>);
+pub struct CrashPoints(Arc<Mutex<CrashState>>);
+
+#[derive(Debug, Default)]
+struct CrashState {
+    armed: HashSet<String>,
+    reached: HashSet<String>,
+}
 
 impl CrashPoints {
     /// Arms a point.
     pub fn arm(&self, name: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_owned());
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .armed
+            .insert(name.to_owned());
     }
 
     /// Disarms every point.
     pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        s.armed.clear();
+        s.reached.clear();
+    }
+
+    /// Whether a job has reached the armed point `name` and is frozen there.
+    pub fn frozen_at(&self, name: &str) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).reached.contains(name)
     }
 
     /// If `name` is armed, never returns (the job is frozen until the process is dropped).
     pub async fn reach(&self, name: &str) {
-        let armed = self.0.lock().unwrap_or_else(|e| e.into_inner()).contains(name);
+        let armed = {
+            let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let armed = s.armed.contains(name);
+            if armed {
+                s.reached.insert(name.to_owned());
+            }
+            armed
+        };
         if armed {
             tracing::warn!(point = name, "crash point reached; this job stops here");
             std::future::pending::<()>().await;
@@ -101,6 +125,16 @@ pub struct AppState {
     pub password_hashing: Arc<crate::console::sign_in::PasswordHashing>,
     /// API keys checked recently (see [`crate::api::keys::KeyCache`]).
     pub api_keys: Arc<crate::api::keys::KeyCache>,
+    /// The clock: the system's, or one a test moves. The queue (due times, leases), the
+    /// workers and the WeChat client (token expiry) read it.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Now, by the service's clock (unix ms).
+    pub fn now_ms(&self) -> i64 {
+        crate::store::ms_of(self.clock.now())
+    }
 }
 
 /// A built service, bound and ready to run.
@@ -123,6 +157,16 @@ impl Application {
     /// Builds the service on a listener already bound (tests learn the port first, to tell the
     /// emulator which redirect host to accept).
     pub async fn build_with_listener(settings: Settings, listener: std::net::TcpListener) -> Result<Self, StartError> {
+        Self::build_with_clock(settings, listener, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the service on `listener` with `clock` as its sense of time (tests pass a clock
+    /// they move, so a lease runs out without waiting for it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        listener: std::net::TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
         let component_appid = AppId::parse(settings.component.appid.clone())
             .map_err(|e| StartError::Settings(format!("component.appid: {e}")))?;
         let mut crypt = MsgCrypt::new(
@@ -156,6 +200,7 @@ impl Application {
         let metrics = Arc::new(Metrics::default());
         let config = ClientConfig::builder(component_appid.clone(), component_secret)
             .observer(metrics.clone())
+            .clock(clock.clone())
             .token(settings.component.token.expose())
             .encoding_aes_key(settings.component.encoding_aes_key.expose())
             .api_base(settings.api_base.clone())
@@ -204,7 +249,8 @@ impl Application {
             instance,
             Duration::from_secs(settings.job_lease_secs.max(1)),
             settings.job_max_attempts.max(1),
-        );
+        )
+        .with_clock(clock.clone());
         let state = AppState {
             db: db.clone(),
             secrets,
@@ -223,6 +269,7 @@ impl Application {
             crash_points: CrashPoints::default(),
             password_hashing: Arc::default(),
             api_keys: Arc::default(),
+            clock: clock.clone(),
         };
         crate::api::keys::install_bootstrap_key(&state)
             .await
@@ -281,7 +328,7 @@ async fn run_workers(state: AppState) {
         let state = state.clone();
         async move {
             loop {
-                match run_chain(&state, now_ms()).await {
+                match run_chain(&state, state.now_ms()).await {
                     Ok(true) => {}
                     Ok(false) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -331,7 +378,7 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
             state.metrics.job_ran(&job.kind, &outcome, step_started.elapsed());
             steps += 1;
             match outcome {
-                Outcome::WaitUntil(at) if at <= now_ms() && steps < max_steps && claimed.elapsed() < budget => {}
+                Outcome::WaitUntil(at) if at <= state.now_ms() && steps < max_steps && claimed.elapsed() < budget => {}
                 other => break other,
             }
         };
@@ -356,8 +403,8 @@ pub async fn drain(state: &AppState, ahead: Duration) -> anyhow::Result<usize> {
     // One horizon for the whole drain (or now, whichever is later), so a step that hands over
     // to the next at once runs, and a job that reschedules itself past the horizon (a poll, the
     // upkeep sweep) does not run again and again.
-    let horizon = now_ms() + i64::try_from(ahead.as_millis()).unwrap_or(0);
-    while run_chain(state, horizon.max(now_ms())).await? {
+    let horizon = state.now_ms() + i64::try_from(ahead.as_millis()).unwrap_or(0);
+    while run_chain(state, horizon.max(state.now_ms())).await? {
         ran += 1;
         if ran > 10_000 {
             anyhow::bail!("more than 10000 jobs in one drain: a job keeps rescheduling itself");
@@ -410,7 +457,7 @@ pub async fn audit(state: &AppState, actor: &str, action: &str, subject: &str, d
         action,
         subject,
         detail,
-        now_ms()
+        state.now_ms()
     );
     if let Err(e) = result {
         tracing::error!(error = %e, action, "cannot write the audit log");

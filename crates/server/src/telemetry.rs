@@ -21,7 +21,6 @@ use crate::fetch_all;
 use crate::fetch_one;
 use crate::job::Outcome;
 use crate::startup::AppState;
-use crate::store::now_ms;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -259,7 +258,7 @@ impl Metrics {
                 self.jobs.get_or_create(&StatusLabel { status }).set(n);
             }
         }
-        let now = now_ms();
+        let now = state.now_ms();
         if let Ok((n,)) = fetch_one!(
             &state.db,
             (i64,),
