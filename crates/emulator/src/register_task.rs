@@ -599,9 +599,10 @@ fn end(
         TaskRoute::Enterprise => {
             info.name = some(&task.name);
             info.code = some(&task.code);
-            info.code_type = Some(1);
-            info.legal_persona_wechat = Some(String::new());
-            info.legal_persona_name = Some(String::new());
+            info.code_type = Some(code_type(&task.code));
+            // The old versions echo the legal person they named; the new ones name none.
+            info.legal_persona_wechat = Some(if task.legacy { task.wxuser.clone() } else { String::new() });
+            info.legal_persona_name = Some(task.legal_persona_name.clone());
             info.component_phone = some(&task.component_phone);
             info.taskid = some(&task.id);
         }
@@ -636,6 +637,15 @@ fn end(
     push::component_event(w, &task.component_appid, &event, now, _ids)
         .into_iter()
         .collect()
+}
+
+/// The `code_type` a code reads as (1 credit code, 2 organization code, 3 licence number).
+fn code_type(code: &str) -> u64 {
+    match code.chars().count() {
+        18 => 1,
+        15 => 3,
+        _ => 2,
+    }
 }
 
 /// The `authorized` push for a Mini Program the routes created.
