@@ -68,7 +68,7 @@ async fn fastregisterweapp_online_create_search_confirm_push_authorize() {
     // Right after create WeChat checks the legal person against the enterprise.
     let s = r.old("search", search_body()).await;
     assert_err(&s, 89252);
-    assert_eq!(s["errmsg"], "front checking");
+    assert!(s["errmsg"].as_str().unwrap().starts_with("front checking"), "{s}");
     r.advance(60).await;
     let s = r.old("search", search_body()).await;
     assert_err(&s, 89251);
@@ -110,7 +110,7 @@ async fn fastregisterweapp_online_89247_code_type_1_with_15_characters() {
     let r = online().await;
     let v = r.old("create", with("code", json!("440300123456789"))).await;
     assert_err(&v, 89247);
-    assert_eq!(v["errmsg"], "inner error, retry after some while");
+    assert!(v["errmsg"].as_str().unwrap().starts_with("inner error, retry after some while"), "{v}");
 }
 
 #[tokio::test]
