@@ -90,8 +90,9 @@ pub struct RegisterTask {
     pub route: TaskRoute,
     /// The component that asked.
     pub component_appid: String,
-    /// The task table's number (0 waiting, 1 timed out, 2 declined, 5 face failed, 12 created,
-    /// 13 converted, 14 enterprise check failed, 1001–1008 caps).
+    /// The task table's number (0 waiting, 3/4/6/7/9/10 on a step, 1 timed out, 2 declined,
+    /// 5 face failed, 8 phone failed, 11 creation failed, 12 created, 13 converted, 14
+    /// enterprise check failed, 1001–1008 caps).
     pub status: i64,
     /// The status the push carried, once ended.
     pub push_status: Option<i64>,
@@ -446,7 +447,11 @@ fn final_refusal(w: &World, task: &RegisterTask) -> Option<(i64, i64, &'static s
         _ => None,
     };
     if let Some((s, p)) = enterprise {
-        let msg = if p == -1 { "open verity failed" } else { "enterprise check failed" };
+        let msg = if p == -1 {
+            "open verity failed"
+        } else {
+            "enterprise check failed"
+        };
         return Some((s, p, msg));
     }
     let admin = admin_of(&w.registration, task)?;
@@ -601,7 +606,11 @@ fn end(
             info.code = some(&task.code);
             info.code_type = Some(code_type(&task.code));
             // The old versions echo the legal person they named; the new ones name none.
-            info.legal_persona_wechat = Some(if task.legacy { task.wxuser.clone() } else { String::new() });
+            info.legal_persona_wechat = Some(if task.legacy {
+                task.wxuser.clone()
+            } else {
+                String::new()
+            });
             info.legal_persona_name = Some(task.legal_persona_name.clone());
             info.component_phone = some(&task.component_phone);
             info.taskid = some(&task.id);

@@ -268,11 +268,8 @@ async fn personal_task_status_follows_the_users_steps_through_the_sdk() {
         assert!(!meaning.zh.is_empty() && !meaning.en.is_empty());
     }
     // The next confirmation runs the checks.
-    h.post(
-        "/__emulator/register-tasks/confirm",
-        json!({"id": task.taskid}),
-    )
-    .await;
+    h.post("/__emulator/register-tasks/confirm", json!({"id": task.taskid}))
+        .await;
     assert_eq!(
         h.client.personal_task(&task.taskid).await.unwrap().status,
         TaskStatus::MiniProgramCreated

@@ -50,7 +50,8 @@ fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult 
             return Err(offline());
         }
         // The old version (legacy_routes = "online"): the legal person by openid.
-        let task = super::register_legacy::enterprise_task(inner, component, host, &map, "legal_persona_openid", 86030)?;
+        let task =
+            super::register_legacy::enterprise_task(inner, component, host, &map, "legal_persona_openid", 86030)?;
         return Ok(answer(
             component,
             RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::Created),

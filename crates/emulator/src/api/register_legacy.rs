@@ -85,7 +85,9 @@ pub fn legacy_fields(
         1 => is_credit_code(&code),
         2 => {
             let plain = code.replacen('-', "", 1);
-            plain.len() == 9 && plain.chars().all(|c| c.is_ascii_alphanumeric()) && (len == 9 || code.find('-') == Some(8))
+            plain.len() == 9
+                && plain.chars().all(|c| c.is_ascii_alphanumeric())
+                && (len == 9 || code.find('-') == Some(8))
         }
         _ => len == 15 && code.chars().all(|c| c.is_ascii_digit()),
     };

@@ -127,17 +127,54 @@ fn cases() -> Vec<Case> {
             assert_eq!(c["status"], 12);
             assert_eq!(p.status, 0);
             let appid = p.appid.clone().unwrap().into_string();
-            r.exchange_and_call(p.auth_code.as_ref().unwrap().as_str(), &appid).await;
+            r.exchange_and_call(p.auth_code.as_ref().unwrap().as_str(), &appid)
+                .await;
         }),
-        case!("enterprise declined", [Task(2), RegisterPush(2)], enterprise_ends(ENT_OK, json!({"decline": true}), 2, 2)),
-        case!("enterprise face check fails", [Task(5), RegisterPush(-1)], enterprise_ends(ENT_OK, json!({"face_ok": false}), 5, -1)),
-        case!("enterprise phone code wrong", [Task(8), RegisterPush(8)], enterprise_ends(ENT_OK, json!({"phone_ok": false}), 8, 8)),
-        case!("enterprise unknown to the registry", [Task(14), RegisterPush(102)], enterprise_ends(ENT_UNKNOWN, json!({}), 14, 102)),
-        case!("registry 101", [RegisterPush(101)], enterprise_ends(ENT_REGISTRY_101, json!({}), 14, 101)),
-        case!("registry 103", [RegisterPush(103)], enterprise_ends(ENT_REGISTRY_103, json!({}), 14, 103)),
-        case!("registry 104", [RegisterPush(104)], enterprise_ends(ENT_REGISTRY_104, json!({}), 14, 104)),
-        case!("registry 105", [RegisterPush(105)], enterprise_ends(ENT_REGISTRY_105, json!({}), 14, 105)),
-        case!("registry 1000", [RegisterPush(1000)], enterprise_ends(ENT_REGISTRY_1000, json!({}), 14, 1000)),
+        case!(
+            "enterprise declined",
+            [Task(2), RegisterPush(2)],
+            enterprise_ends(ENT_OK, json!({"decline": true}), 2, 2)
+        ),
+        case!(
+            "enterprise face check fails",
+            [Task(5), RegisterPush(-1)],
+            enterprise_ends(ENT_OK, json!({"face_ok": false}), 5, -1)
+        ),
+        case!(
+            "enterprise phone code wrong",
+            [Task(8), RegisterPush(8)],
+            enterprise_ends(ENT_OK, json!({"phone_ok": false}), 8, 8)
+        ),
+        case!(
+            "enterprise unknown to the registry",
+            [Task(14), RegisterPush(102)],
+            enterprise_ends(ENT_UNKNOWN, json!({}), 14, 102)
+        ),
+        case!(
+            "registry 101",
+            [RegisterPush(101)],
+            enterprise_ends(ENT_REGISTRY_101, json!({}), 14, 101)
+        ),
+        case!(
+            "registry 103",
+            [RegisterPush(103)],
+            enterprise_ends(ENT_REGISTRY_103, json!({}), 14, 103)
+        ),
+        case!(
+            "registry 104",
+            [RegisterPush(104)],
+            enterprise_ends(ENT_REGISTRY_104, json!({}), 14, 104)
+        ),
+        case!(
+            "registry 105",
+            [RegisterPush(105)],
+            enterprise_ends(ENT_REGISTRY_105, json!({}), 14, 105)
+        ),
+        case!(
+            "registry 1000",
+            [RegisterPush(1000)],
+            enterprise_ends(ENT_REGISTRY_1000, json!({}), 14, 1000)
+        ),
         case!("timeout unopened", [Task(1), RegisterPush(100_003)], async {
             let mut r = RegEnv::start().await;
             let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
@@ -148,24 +185,37 @@ fn cases() -> Vec<Case> {
         case!("timeout after opening the page", [RegisterPush(100_001)], async {
             let mut r = RegEnv::start().await;
             let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
-            r.env.http.get(v["authorize_url"].as_str().unwrap()).send().await.unwrap();
+            r.env
+                .http
+                .get(v["authorize_url"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap();
             r.advance(86_400).await;
             assert_eq!(r.push(RegistrationKind::FastRegister, 1).await.status, 100_001);
         }),
-        case!("timeout during the face check", [Task(4), RegisterPush(100_002)], async {
-            let mut r = RegEnv::start().await;
-            let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
-            let id = v["taskid"].as_str().unwrap();
-            r.confirm_with(json!({"id": id, "until": "face_started"})).await;
-            assert_eq!(r.query("enterprise", id).await["status"], 4);
-            r.advance(86_400).await;
-            assert_eq!(r.push(RegistrationKind::FastRegister, 1).await.status, 100_002);
-        }),
+        case!(
+            "timeout during the face check",
+            [Task(4), RegisterPush(100_002)],
+            async {
+                let mut r = RegEnv::start().await;
+                let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
+                let id = v["taskid"].as_str().unwrap();
+                r.confirm_with(json!({"id": id, "until": "face_started"})).await;
+                assert_eq!(r.query("enterprise", id).await["status"], 4);
+                r.advance(86_400).await;
+                assert_eq!(r.push(RegistrationKind::FastRegister, 1).await.status, 100_002);
+            }
+        ),
         // --- personal: the steps the query shows, a minor ---
         case!("personal agreed", [Task(3)], personal_stops("agreed", 3)),
         case!("personal face checked", [Task(6)], personal_stops("face_checked", 6)),
         case!("personal code sent", [Task(7)], personal_stops("code_sent", 7)),
-        case!("personal phone verified", [Task(9)], personal_stops("phone_verified", 9)),
+        case!(
+            "personal phone verified",
+            [Task(9)],
+            personal_stops("phone_verified", 9)
+        ),
         case!("personal submitted", [Task(10)], personal_stops("submitted", 10)),
         case!("personal minor", [Task(11)], async {
             let r = RegEnv::start().await;
@@ -213,7 +263,9 @@ fn cases() -> Vec<Case> {
             let mut r = RegEnv::with(s).await;
             let (_, token, _) = r.trial_mp().await;
             async fn call(r: &RegEnv, token: &str) -> Value {
-                r.env.call("/wxa/verifybetaweapp", token, json!({"new_version": true})).await
+                r.env
+                    .call("/wxa/verifybetaweapp", token, json!({"new_version": true}))
+                    .await
             }
             for _ in 0..5 {
                 assert_err(&call(&r, &token).await, 86030);
@@ -224,16 +276,37 @@ fn cases() -> Vec<Case> {
             assert_err(&call(&r, &token).await, 45009);
         }),
         case!("61070", [Errcode(61070)], async {
-            assert_err(&online().await.old("create", with("legal_persona_name", json!("李四"))).await, 61070);
+            assert_err(
+                &online()
+                    .await
+                    .old("create", with("legal_persona_name", json!("李四")))
+                    .await,
+                61070,
+            );
         }),
         case!("86004", [Errcode(86004)], async {
-            assert_err(&online().await.old("create", with("legal_persona_wechat", json!("nobody"))).await, 86004);
+            assert_err(
+                &online()
+                    .await
+                    .old("create", with("legal_persona_wechat", json!("nobody")))
+                    .await,
+                86004,
+            );
         }),
         case!("86011", [Errcode(86011)], async {
-            assert_err(&RegEnv::start().await.trial("微信烤鸡店", PERSON_OK_OPENID).await, 86011);
+            assert_err(
+                &RegEnv::start().await.trial("微信烤鸡店", PERSON_OK_OPENID).await,
+                86011,
+            );
         }),
         case!("86021", [Errcode(86021)], async {
-            assert_err(&RegEnv::start().await.enterprise("深圳市已注销示例有限公司", ENT_NOT_OPERATING).await, 86021);
+            assert_err(
+                &RegEnv::start()
+                    .await
+                    .enterprise("深圳市已注销示例有限公司", ENT_NOT_OPERATING)
+                    .await,
+                86021,
+            );
         }),
         case!("86022", [Errcode(86022)], async {
             assert_err(&RegEnv::start().await.enterprise("另一家公司", ENT_OK).await, 86022);
@@ -243,7 +316,10 @@ fn cases() -> Vec<Case> {
             let v = r
                 .env
                 .post(
-                    &format!("/wxa/component/fastregisterpersonalweapp?action=create&access_token={}", r.ctoken),
+                    &format!(
+                        "/wxa/component/fastregisterpersonalweapp?action=create&access_token={}",
+                        r.ctoken
+                    ),
                     json!({"component_phone": "1", "new_version": true}),
                 )
                 .await;
@@ -266,7 +342,10 @@ fn cases() -> Vec<Case> {
             let v = r
                 .env
                 .post(
-                    &format!("/wxa/component/fastregisterpersonalweapp?action=create&access_token={}", r.ctoken),
+                    &format!(
+                        "/wxa/component/fastregisterpersonalweapp?action=create&access_token={}",
+                        r.ctoken
+                    ),
                     json!({"idname": "王五", "wxuser": PERSON_OK}),
                 )
                 .await;
@@ -276,7 +355,13 @@ fn cases() -> Vec<Case> {
             assert_err(&with_component(COMPONENT_INDIVIDUAL_APPID, "personal").await, 86040);
         }),
         case!("89247", [Errcode(89247)], async {
-            assert_err(&online().await.old("create", with("code", json!("440300123456789"))).await, 89247);
+            assert_err(
+                &online()
+                    .await
+                    .old("create", with("code", json!("440300123456789")))
+                    .await,
+                89247,
+            );
         }),
         case!("89248", [Errcode(89248)], async {
             assert_err(&online().await.old("create", with("code_type", json!(7))).await, 89248);
@@ -292,7 +377,8 @@ fn cases() -> Vec<Case> {
         case!("89251 and 89252", [Errcode(89251), Errcode(89252)], async {
             let mut r = online().await;
             assert_eq!(r.old("create", old_body()).await["errcode"], 0);
-            let search = json!({"name": ENT_OK_NAME, "legal_persona_wechat": "legal_zhangsan", "legal_persona_name": "张三"});
+            let search =
+                json!({"name": ENT_OK_NAME, "legal_persona_wechat": "legal_zhangsan", "legal_persona_name": "张三"});
             assert_err(&r.old("search", search.clone()).await, 89252);
             r.advance(60).await;
             assert_err(&r.old("search", search).await, 89251);
@@ -304,7 +390,10 @@ fn cases() -> Vec<Case> {
             assert_err(&with_component(COMPONENT_UNPUBLISHED_APPID, "enterprise").await, 89254);
         }),
         case!("89255", [Errcode(89255)], async {
-            assert_err(&RegEnv::start().await.enterprise(ENT_OK_NAME, "440300123456789").await, 89255);
+            assert_err(
+                &RegEnv::start().await.enterprise(ENT_OK_NAME, "440300123456789").await,
+                89255,
+            );
         }),
         case!("89295", [Errcode(89295)], async {
             assert_err(&with_component(COMPONENT_INDIVIDUAL_APPID, "enterprise").await, 89295);
@@ -312,7 +401,10 @@ fn cases() -> Vec<Case> {
         case!("91020 and 91021", [Errcode(91020), Errcode(91021)], async {
             let r = RegEnv::start().await;
             let (_, token) = r.enterprise_mp().await;
-            let v = r.env.call("/wxa/setbetaweappnickname", &token, json!({"name": "小麦烤鸡"})).await;
+            let v = r
+                .env
+                .call("/wxa/setbetaweappnickname", &token, json!({"name": "小麦烤鸡"}))
+                .await;
             assert_err(&v, 91020);
             assert_err(&r.env.call("/wxa/verifybetaweapp", &token, verify_body()).await, 91021);
         }),

@@ -94,7 +94,10 @@ impl RegEnv {
     pub async fn query(&self, route: &str, taskid: &str) -> Value {
         self.env
             .post(
-                &format!("/wxa/component/fastregister{route}weapp?action=query&access_token={}", self.ctoken),
+                &format!(
+                    "/wxa/component/fastregister{route}weapp?action=query&access_token={}",
+                    self.ctoken
+                ),
                 json!({"taskid": taskid, "new_version": true}),
             )
             .await

@@ -64,7 +64,10 @@ async fn fastregisterweapp_online_create_search_confirm_push_authorize() {
     assert_err(&r.old("search", search_body()).await, 89250);
     let v = r.old("create", old_body()).await;
     assert_eq!(v["errcode"], 0, "{v}");
-    assert!(v.get("taskid").is_none(), "the old route answers errcode/errmsg only: {v}");
+    assert!(
+        v.get("taskid").is_none(),
+        "the old route answers errcode/errmsg only: {v}"
+    );
     // Right after create WeChat checks the legal person against the enterprise.
     let s = r.old("search", search_body()).await;
     assert_err(&s, 89252);
@@ -110,7 +113,13 @@ async fn fastregisterweapp_online_89247_code_type_1_with_15_characters() {
     let r = online().await;
     let v = r.old("create", with("code", json!("440300123456789"))).await;
     assert_err(&v, 89247);
-    assert!(v["errmsg"].as_str().unwrap().starts_with("inner error, retry after some while"), "{v}");
+    assert!(
+        v["errmsg"]
+            .as_str()
+            .unwrap()
+            .starts_with("inner error, retry after some while"),
+        "{v}"
+    );
 }
 
 #[tokio::test]
@@ -131,7 +140,8 @@ async fn fastregisterweapp_online_89255_code_does_not_fit_its_type() {
 async fn fastregisterweapp_online_86004_and_61070() {
     let r = online().await;
     assert_err(
-        &r.old("create", with("legal_persona_wechat", json!("nobody_here"))).await,
+        &r.old("create", with("legal_persona_wechat", json!("nobody_here")))
+            .await,
         86004,
     );
     let v = r.old("create", with("legal_persona_name", json!("李四"))).await;
@@ -244,7 +254,10 @@ async fn offline_is_the_default_for_every_old_version() {
     let v = r
         .env
         .post(
-            &format!("/wxa/component/fastregisterpersonalweapp?action=create&access_token={}", r.ctoken),
+            &format!(
+                "/wxa/component/fastregisterpersonalweapp?action=create&access_token={}",
+                r.ctoken
+            ),
             json!({"idname": "李四", "wxuser": PERSON_OK}),
         )
         .await;

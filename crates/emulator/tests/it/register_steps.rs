@@ -134,9 +134,7 @@ async fn enterprise_phone_code_wrong_pushes_8() {
     let r = RegEnv::start().await;
     let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
     let taskid = v["taskid"].as_str().unwrap();
-    let c = r
-        .confirm_with(json!({"id": taskid, "until": "code_sent"}))
-        .await;
+    let c = r.confirm_with(json!({"id": taskid, "until": "code_sent"})).await;
     assert_eq!(c["status"], 7, "{c}");
     let c = r.confirm_with(json!({"id": taskid, "phone_ok": false})).await;
     assert_eq!(c["status"], 8, "{c}");

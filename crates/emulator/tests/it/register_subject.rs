@@ -54,7 +54,10 @@ async fn control_api_sets_a_component_subject_type() {
     let r = RegEnv::start().await;
     let v = r
         .env
-        .control("components", json!({"appid": COMPONENT_APPID, "subject_type": "individual"}))
+        .control(
+            "components",
+            json!({"appid": COMPONENT_APPID, "subject_type": "individual"}),
+        )
         .await;
     assert_eq!(v["component"]["subject_type"], "individual", "{v}");
     assert_err(&r.enterprise(ENT_OK_NAME, ENT_OK).await, 89295);
@@ -65,7 +68,10 @@ async fn control_api_sets_a_component_subject_type() {
         .await;
     assert_err(&r.personal(PERSON_OK).await, 86040);
     r.env
-        .control("components", json!({"appid": COMPONENT_APPID, "subject_type": "enterprise"}))
+        .control(
+            "components",
+            json!({"appid": COMPONENT_APPID, "subject_type": "enterprise"}),
+        )
         .await;
     assert_eq!(r.personal(PERSON_OK).await["errcode"], 0);
     let bad = r
