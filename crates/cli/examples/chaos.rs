@@ -417,8 +417,14 @@ async fn main() -> anyhow::Result<()> {
             };
             let mut kills = 0usize;
             while !stop_flag.load(std::sync::atomic::Ordering::SeqCst) || kills < o.kills {
-                // Long enough between kills for leases (5 s) to lapse and work to move on.
-                tokio::time::sleep(Duration::from_millis(8000 + 1500 * (kills as u64 % 3))).await;
+                // The first kill while authorizations run; then long enough between kills for
+                // leases (5 s) to lapse and work to move on.
+                let pause = if kills == 0 {
+                    2000
+                } else {
+                    8000 + 1500 * (kills as u64 % 3)
+                };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
                 // SIGKILL (Child::kill sends SIGKILL on Unix), then start again on the same database.
                 let _ = service.0.kill();
                 let _ = service.0.wait();
@@ -564,13 +570,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let calls = run.control_get("calls").await?;
+    // The faults in the order they were added: -1 on every API, then the two lost answers.
+    let hits = run.control_get("faults").await?["hits"].clone();
+    let hit = |i: usize| hits[i].as_u64().unwrap_or(0);
+    let api_calls: u64 = calls["counts"]
+        .as_object()
+        .map(|c| c.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
     let (applied,): (i64,) = fastreg_server::fetch_one!(&db, (i64,), "SELECT COUNT(*) FROM mini_programs")?;
     db.close().await;
     drop(service);
     println!(
         "registered: {registered}/{}; setup steps done: {setup_done}/{setup_steps}; Mini Programs recorded: {applied}; \
-         SIGKILLs: {kills}; fastregister calls: {}; api_query_auth calls: {}; {:.0} s",
+         SIGKILLs: {kills}; API calls: {api_calls}, -1 injected: {}, answers lost: {} on fastregister, {} on \
+         api_query_auth; fastregister calls: {}; api_query_auth calls: {}; {:.0} s",
         o.registrations,
+        hit(0),
+        hit(1),
+        hit(2),
         calls["counts"]["fastregister"],
         calls["counts"]["api_query_auth"],
         started.elapsed().as_secs_f64()

@@ -102,6 +102,11 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     state.metrics.render(&mut out);
+    out.push_str("# TYPE fastreg_password_hashes_peak gauge\n");
+    out.push_str(&format!(
+        "fastreg_password_hashes_peak {}\n",
+        state.password_hashing.peak()
+    ));
     if let Ok(counts) = state.queue.counts().await {
         out.push_str("# TYPE fastreg_jobs gauge\n");
         for (status, n) in counts {
