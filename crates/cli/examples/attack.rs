@@ -748,6 +748,16 @@ async fn rest(target: &Target, tally: &mut Tally, rng: &mut impl Rng, genuine: &
                 "{\"biz_appid\":\"wx\\u0000\"}".to_owned(),
                 "application/json",
             ),
+            (
+                "invisible name",
+                "{\"name\":\"\\ufeffadmin\"}".to_owned(),
+                "application/json",
+            ),
+            (
+                "long name",
+                format!("{{\"name\":\"{}\"}}", "n".repeat(101)),
+                "application/json",
+            ),
         ];
         // Every body is refused by the routes that take a body with required fields. POST
         // /authorizations takes no body or `{}` and ignores what it does not know (so it gets
@@ -774,10 +784,12 @@ async fn rest(target: &Target, tally: &mut Tally, rng: &mut impl Rng, genuine: &
                 tally.note("rest", what, target.send(req).await);
             }
         }
-        // Random JSON with hostile strings in every field the writes take.
+        // Random JSON with hostile strings in every field the writes take (not to /api-keys: a
+        // random name may well be a good one, and the key the operator's own; the bodies above
+        // give it the bad names).
         for _ in 0..150 {
             let (m, path) = &writes[rng.gen_range(0..writes.len())];
-            if path.ends_with("/rebind") {
+            if path.ends_with("/rebind") || path == "/api-keys" {
                 continue;
             }
             let body = json!({

@@ -259,9 +259,27 @@ async fn register(run: &Run, oa: &str, i: usize) -> anyhow::Result<String> {
         }
     });
     let (status, reg) = run.api(reqwest::Method::POST, "/registrations", Some(plan)).await?;
-    if status != 201 {
-        bail!("POST /registrations for {oa}: {status} {reg}");
-    }
+    let reg = match status {
+        201 => reg,
+        // The service stored the registration and was killed before it answered; the retry is
+        // told that the account has one under way, and which (what a client does then).
+        409 if reg["code"] == "registration_in_progress" => {
+            let id = reg["message"]
+                .as_str()
+                .and_then(|m| m.strip_prefix("registration "))
+                .and_then(|m| m.split_whitespace().next())
+                .with_context(|| format!("no registration named: {reg}"))?;
+            let (_, existing) = run
+                .api(reqwest::Method::GET, &format!("/registrations/{id}"), None)
+                .await?;
+            if existing["state"] != "awaiting_admin" {
+                bail!("POST /registrations for {oa}: {status} {reg}; and it is {existing}");
+            }
+            println!("{oa}: the answer to POST /registrations was lost to a SIGKILL; the 409 named {id}");
+            existing
+        }
+        _ => bail!("POST /registrations for {oa}: {status} {reg}"),
+    };
     let url = url::Url::parse(reg["auth_url"].as_str().unwrap_or_default())?;
     let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
     let confirmed = run
