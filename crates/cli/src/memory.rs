@@ -7,8 +7,8 @@
 //! blocking pool's many threads (an arena each), 400 sign-ins in two floods raised the service's
 //! RSS from 50 MiB to 292 MiB and left it there, although at most two hashes ever ran at once.
 //! A fixed threshold (glibc's default, 128 KiB) turns the dynamic one off: large blocks are
-//! mmapped and returned when freed (measured with `examples/sign_in_flood.rs`: 83 MiB at the
-//! peak, 45 MiB after).
+//! mmapped and returned when freed (measured with `examples/sign_in_flood.rs`: 84 MiB at the
+//! peak, 46 MiB after).
 
 /// glibc's default mmap threshold, made fixed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
