@@ -612,7 +612,7 @@ async fn decide_audit(State(inner): State<Arc<Inner>>, Path(audit_id): Path<Stri
 
 /// `GET /__emulator/faults`.
 async fn faults(State(inner): State<Arc<Inner>>) -> Response {
-    Json(json!({"faults": inner.faults.list()})).into_response()
+    Json(json!({"faults": inner.faults.list(), "hits": inner.faults.hits()})).into_response()
 }
 
 /// `POST /__emulator/faults`.

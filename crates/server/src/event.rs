@@ -329,14 +329,17 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
         ComponentEvent::Authorized {
             authorizer_appid,
             authorization_code,
+            pre_auth_code,
             ..
         }
         | ComponentEvent::UpdateAuthorized {
             authorizer_appid,
             authorization_code,
+            pre_auth_code,
             ..
         } => {
-            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code).await?;
+            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code, &pre_auth_code)
+                .await?;
             crate::registration::wake_reconciling(state).await?;
         }
         ComponentEvent::Unauthorized { authorizer_appid, .. } => {

@@ -104,6 +104,7 @@ pub struct Metrics {
     registrations: Family<StateLabel, Gauge>,
     authorizers: Family<StatusLabel, Gauge>,
     tokens_due: Gauge,
+    password_hashes_peak: Gauge,
 }
 
 impl Default for Metrics {
@@ -175,7 +176,14 @@ impl Default for Metrics {
             "Authorized accounts whose token refresh is due now",
             tokens_due.clone(),
         );
+        let password_hashes_peak = Gauge::default();
+        registry.register(
+            "fastreg_password_hashes_peak",
+            "Most console password hashes (argon2) that ran at once since start",
+            password_hashes_peak.clone(),
+        );
         Metrics {
+            password_hashes_peak,
             registry,
             http,
             wechat,
@@ -252,6 +260,8 @@ impl Metrics {
 
     /// Reads the gauges that live in the database.
     async fn read_gauges(&self, state: &AppState) {
+        self.password_hashes_peak
+            .set(i64::try_from(state.password_hashing.peak()).unwrap_or(i64::MAX));
         if let Ok(counts) = state.queue.counts().await {
             self.jobs.clear();
             for (status, n) in counts {

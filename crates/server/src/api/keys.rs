@@ -194,6 +194,9 @@ pub struct CreatedKey {
     pub key: String,
 }
 
+/// The longest key name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
 /// `POST /api/v1/api-keys`.
 pub async fn create(
     State(state): State<AppState>,
@@ -203,6 +206,16 @@ pub async fn create(
     if body.name.trim().is_empty() {
         return Err(ApiError::invalid("name must not be empty"));
     }
+    // The name is who acts in the audit log and the console: bounded, and nothing invisible
+    // that would let one key pass for another (found by the attack runner).
+    let chars = body.name.trim().chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(ApiError::invalid(format!(
+            "name: at most {MAX_NAME_CHARS} characters (it has {chars})"
+        )));
+    }
+    fastreg_protocol::rules::check_not_deceptive("name", body.name.trim())
+        .map_err(|e| ApiError::invalid(e.to_string()))?;
     if body.name.trim() == BOOTSTRAP {
         return Err(ApiError::invalid(
             "name: `bootstrap` is reserved for the key of the bootstrap_api_key setting; choose another name",

@@ -257,6 +257,14 @@ impl TestApp {
 
     /// Authorizes an Official Account through the componentloginpage, as its admin would.
     pub async fn authorize(&self, oa: &str) -> Value {
+        let id = self.confirm_authorization(oa).await;
+        self.drain().await;
+        self.get(&format!("/authorizations/{id}")).await
+    }
+
+    /// Starts an authorization and has `oa`'s admin confirm it (the callback lands; no job
+    /// runs); its id.
+    pub async fn confirm_authorization(&self, oa: &str) -> String {
         let (status, auth) = self
             .api(reqwest::Method::POST, "/authorizations", Some(json!({})))
             .await;
@@ -295,9 +303,7 @@ impl TestApp {
         let location = r.headers()["location"].to_str().expect("location").to_owned();
         let (status, page) = self.follow(&location).await;
         assert_eq!(status, 200, "{page}");
-        self.drain().await;
-        let id = auth["id"].as_str().expect("id").to_owned();
-        self.get(&format!("/authorizations/{id}")).await
+        auth["id"].as_str().expect("id").to_owned()
     }
 
     /// Starts a registration and returns it (with its auth_url).
