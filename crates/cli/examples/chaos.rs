@@ -259,9 +259,27 @@ async fn register(run: &Run, oa: &str, i: usize) -> anyhow::Result<String> {
         }
     });
     let (status, reg) = run.api(reqwest::Method::POST, "/registrations", Some(plan)).await?;
-    if status != 201 {
-        bail!("POST /registrations for {oa}: {status} {reg}");
-    }
+    let reg = match status {
+        201 => reg,
+        // The service stored the registration and was killed before it answered; the retry is
+        // told that the account has one under way, and which (what a client does then).
+        409 if reg["code"] == "registration_in_progress" => {
+            let id = reg["message"]
+                .as_str()
+                .and_then(|m| m.strip_prefix("registration "))
+                .and_then(|m| m.split_whitespace().next())
+                .with_context(|| format!("no registration named: {reg}"))?;
+            let (_, existing) = run
+                .api(reqwest::Method::GET, &format!("/registrations/{id}"), None)
+                .await?;
+            if existing["state"] != "awaiting_admin" {
+                bail!("POST /registrations for {oa}: {status} {reg}; and it is {existing}");
+            }
+            println!("{oa}: the answer to POST /registrations was lost to a SIGKILL; the 409 named {id}");
+            existing
+        }
+        _ => bail!("POST /registrations for {oa}: {status} {reg}"),
+    };
     let url = url::Url::parse(reg["auth_url"].as_str().unwrap_or_default())?;
     let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
     let confirmed = run
@@ -417,8 +435,14 @@ async fn main() -> anyhow::Result<()> {
             };
             let mut kills = 0usize;
             while !stop_flag.load(std::sync::atomic::Ordering::SeqCst) || kills < o.kills {
-                // Long enough between kills for leases (5 s) to lapse and work to move on.
-                tokio::time::sleep(Duration::from_millis(8000 + 1500 * (kills as u64 % 3))).await;
+                // The first kill while authorizations run; then long enough between kills for
+                // leases (5 s) to lapse and work to move on.
+                let pause = if kills == 0 {
+                    2000
+                } else {
+                    8000 + 1500 * (kills as u64 % 3)
+                };
+                tokio::time::sleep(Duration::from_millis(pause)).await;
                 // SIGKILL (Child::kill sends SIGKILL on Unix), then start again on the same database.
                 let _ = service.0.kill();
                 let _ = service.0.wait();
@@ -564,13 +588,24 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let calls = run.control_get("calls").await?;
+    // The faults in the order they were added: -1 on every API, then the two lost answers.
+    let hits = run.control_get("faults").await?["hits"].clone();
+    let hit = |i: usize| hits[i].as_u64().unwrap_or(0);
+    let api_calls: u64 = calls["counts"]
+        .as_object()
+        .map(|c| c.values().filter_map(Value::as_u64).sum())
+        .unwrap_or(0);
     let (applied,): (i64,) = fastreg_server::fetch_one!(&db, (i64,), "SELECT COUNT(*) FROM mini_programs")?;
     db.close().await;
     drop(service);
     println!(
         "registered: {registered}/{}; setup steps done: {setup_done}/{setup_steps}; Mini Programs recorded: {applied}; \
-         SIGKILLs: {kills}; fastregister calls: {}; api_query_auth calls: {}; {:.0} s",
+         SIGKILLs: {kills}; API calls: {api_calls}, -1 injected: {}, answers lost: {} on fastregister, {} on \
+         api_query_auth; fastregister calls: {}; api_query_auth calls: {}; {:.0} s",
         o.registrations,
+        hit(0),
+        hit(1),
+        hit(2),
         calls["counts"]["fastregister"],
         calls["counts"]["api_query_auth"],
         started.elapsed().as_secs_f64()

@@ -4,6 +4,7 @@
 mod crypto;
 mod demo;
 mod emulator;
+mod memory;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +37,7 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
+    memory::give_large_blocks_back();
     let cli = Cli::parse();
     // Logs go to stderr; FASTREG_LOG (tracing's EnvFilter syntax) chooses what is shown.
     let default_level = match cli.command {

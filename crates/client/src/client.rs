@@ -16,6 +16,7 @@
 
 use crate::config::ClientConfig;
 use crate::error::{Error, TOKEN_ERRORS};
+use crate::observer::{Attempt, AttemptResult};
 use crate::store::{StoredToken, TokenStore};
 use crate::token::{Flight, Refusal};
 use bytes::Bytes;
@@ -469,7 +470,20 @@ impl Inner {
                 Some(k) => Some(self.token(k).await?),
                 None => None,
             };
-            let failure = match self.send_once(call, token.as_ref()).await {
+            let sent_at = std::time::Instant::now();
+            let sent = self.send_once(call, token.as_ref()).await;
+            if let Some(observer) = &self.config.observer {
+                observer.attempt(&Attempt {
+                    endpoint: call.name,
+                    result: match &sent {
+                        Ok(_) => AttemptResult::Ok,
+                        Err(Failure::Api(code, _)) => AttemptResult::Errcode(*code),
+                        Err(_) => AttemptResult::Transport,
+                    },
+                    elapsed: sent_at.elapsed(),
+                });
+            }
+            let failure = match sent {
                 Ok(body) => {
                     span.record("errcode", 0);
                     return Ok(body);

@@ -3,6 +3,7 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
+use crate::observer::CallObserver;
 use fastreg_protocol::AppId;
 use fastreg_protocol::id::Secret;
 use fastreg_protocol::page::MP_BASE;
@@ -105,6 +106,8 @@ pub struct ClientConfig {
     pub flight_wait: Duration,
     /// The clock expiry is judged by.
     pub clock: Arc<dyn Clock>,
+    /// Told of every request sent to WeChat (for metrics); none by default.
+    pub observer: Option<Arc<dyn CallObserver>>,
 }
 
 impl fmt::Debug for ClientConfig {
@@ -125,6 +128,7 @@ impl fmt::Debug for ClientConfig {
             .field("lease_poll", &self.lease_poll)
             .field("flight_wait", &self.flight_wait)
             .field("clock", &self.clock)
+            .field("observer", &self.observer)
             .finish()
     }
 }
@@ -149,6 +153,7 @@ impl ClientConfig {
                 lease_poll: Duration::from_millis(50),
                 flight_wait: Duration::from_secs(30),
                 clock: Arc::new(SystemClock),
+                observer: None,
             },
         }
     }
@@ -264,6 +269,12 @@ impl ClientConfigBuilder {
     /// The clock expiry is judged by.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.config.clock = clock;
+        self
+    }
+
+    /// Tells `observer` of every request sent to WeChat (endpoint, errcode, latency).
+    pub fn observer(mut self, observer: Arc<dyn CallObserver>) -> Self {
+        self.config.observer = Some(observer);
         self
     }
 

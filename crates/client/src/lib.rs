@@ -63,6 +63,7 @@ pub mod clock;
 mod config;
 mod error;
 mod lifecycle;
+pub mod observer;
 mod registration;
 pub mod store;
 mod token;
@@ -71,6 +72,7 @@ pub use client::{Auth, Client};
 pub use clock::{Clock, OffsetClock, SystemClock};
 pub use config::{API_BASE, ClientConfig, ClientConfigBuilder, RetryPolicy};
 pub use error::Error;
+pub use observer::{Attempt, AttemptResult, CallObserver};
 pub use store::{Lease, MemoryStore, StoreError, StoredToken, TokenStore};
 
 /// The protocol crate, re-exported so a user needs one dependency for the types too.

@@ -13,8 +13,9 @@ pub use registration::*;
 use crate::lifecycle::{ComponentLifecycleDef, DraftDef, LifecycleScenario, LifecycleSettings};
 use crate::scenario::{
     AccountType, AdminDef, AuthorizationDef, CategoryDef, ComponentDef, ExistingName, MiniProgramDef, NameKind,
-    OfficialAccountDef, PrincipalType, Rules, Scenario, Settings,
+    OfficialAccountDef, PrincipalType, Rules, Scenario, ScenarioComponent, Settings,
 };
+use crate::subject::ComponentSubject;
 use fastreg_protocol::permission::{PermissionSet, REQUIRED_FOR_FAST_REGISTER};
 
 /// The component (第三方平台): published, all five permission sets.
@@ -34,7 +35,10 @@ pub const COMPONENT_UNPUBLISHED_APPID: &str = "wx3c0a1b2c3d4e5f61";
 pub const COMPONENT_MISSING_SETS_APPID: &str = "wx3c0a1b2c3d4e5f62";
 /// Another platform, which holds [`OA_AUTHORIZED_ELSEWHERE`]'s exclusive fast-register set.
 pub const OTHER_COMPONENT_APPID: &str = "wx3c0a1b2c3d4e5f63";
-/// The secret shared by the three other components.
+/// A published platform with every set, owned by a person (`subject_type = "individual"`): the
+/// enterprise route answers it 89295, the personal route 86040.
+pub const COMPONENT_INDIVIDUAL_APPID: &str = "wx3c0a1b2c3d4e5f64";
+/// The secret shared by the four other components.
 pub const OTHER_COMPONENTS_SECRET: &str = "emulator-component-secret-0002";
 
 /// A verified enterprise service account, admin present, quota free: the happy path.
@@ -84,8 +88,8 @@ fn admin(n: u32, name: &str) -> AdminDef {
     }
 }
 
-fn component(appid: &str, secret: &str, published: bool, sets: Vec<PermissionSet>) -> ComponentDef {
-    ComponentDef {
+fn component(appid: &str, secret: &str, published: bool, sets: Vec<PermissionSet>) -> ScenarioComponent {
+    ScenarioComponent::from(ComponentDef {
         appid: appid.to_owned(),
         secret: secret.to_owned(),
         token: COMPONENT_TOKEN.to_owned(),
@@ -95,7 +99,7 @@ fn component(appid: &str, secret: &str, published: bool, sets: Vec<PermissionSet
         login_domain: COMPONENT_LOGIN_DOMAIN.to_owned(),
         event_url: None,
         message_url: None,
-    }
+    })
 }
 
 struct Oa {
@@ -333,6 +337,16 @@ pub fn scenario() -> Scenario {
                 true,
                 REQUIRED_FOR_FAST_REGISTER.to_vec(),
             ),
+            ScenarioComponent {
+                def: component(
+                    COMPONENT_INDIVIDUAL_APPID,
+                    OTHER_COMPONENTS_SECRET,
+                    true,
+                    REQUIRED_FOR_FAST_REGISTER.to_vec(),
+                )
+                .def,
+                subject_type: ComponentSubject::Individual,
+            },
         ],
         official_accounts: accounts,
         mini_programs,

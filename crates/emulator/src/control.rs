@@ -82,6 +82,7 @@ async fn state(State(inner): State<Arc<Inner>>) -> Response {
                 "message_url": c.def.message_url,
                 "ticket": c.current_ticket(),
                 "next_ticket_push_at": c.next_ticket_push_at,
+                "subject_type": c.subject_type,
             })
         })
         .collect();
@@ -224,6 +225,10 @@ struct ComponentUpsert {
     /// The component's registered business domains.
     #[serde(default)]
     webview_domains: Option<Vec<String>>,
+    /// Who owns the platform: "enterprise" (default) or "individual" (the registration routes
+    /// answer 89295 / 86040).
+    #[serde(default)]
+    subject_type: Option<crate::subject::ComponentSubject>,
 }
 
 /// `POST /__emulator/components` — adds a component or changes the given fields of one.
@@ -269,6 +274,11 @@ async fn upsert_component(State(inner): State<Arc<Inner>>, body: Bytes) -> Respo
     {
         let mut w = inner.world.write();
         w.upsert_component(def.clone(), now, &inner.ids);
+        if let Some(subject) = req.subject_type
+            && let Some(c) = w.components.get_mut(&def.appid)
+        {
+            c.subject_type = subject;
+        }
         w.lifecycle.register_domains(
             &def.appid,
             req.server_domains.as_deref(),
@@ -283,7 +293,9 @@ async fn upsert_component(State(inner): State<Arc<Inner>>, body: Bytes) -> Respo
         let inner = Arc::clone(&inner);
         tokio::spawn(async move { tick(&inner).await });
     }
-    Json(json!({"ok": true, "created": existing.is_none(), "component": def_view(&def)})).into_response()
+    let mut view = def_view(&def);
+    view["subject_type"] = json!(inner.world.read().components.get(&def.appid).map(|c| c.subject_type));
+    Json(json!({"ok": true, "created": existing.is_none(), "component": view})).into_response()
 }
 
 fn def_view(def: &ComponentDef) -> Value {
@@ -600,7 +612,7 @@ async fn decide_audit(State(inner): State<Arc<Inner>>, Path(audit_id): Path<Stri
 
 /// `GET /__emulator/faults`.
 async fn faults(State(inner): State<Arc<Inner>>) -> Response {
-    Json(json!({"faults": inner.faults.list()})).into_response()
+    Json(json!({"faults": inner.faults.list(), "hits": inner.faults.hits()})).into_response()
 }
 
 /// `POST /__emulator/faults`.

@@ -8,7 +8,7 @@
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 /// What a fault does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -59,6 +59,8 @@ struct Fault {
     spec: FaultSpec,
     /// Hits left; negative: unlimited.
     remaining: AtomicI64,
+    /// Calls it hit so far.
+    hits: AtomicU64,
 }
 
 /// What the middleware must do to one call.
@@ -86,6 +88,7 @@ impl Faults {
         self.list.write().push(Fault {
             spec,
             remaining: AtomicI64::new(remaining),
+            hits: AtomicU64::new(0),
         });
         self.any.store(true, Ordering::SeqCst);
     }
@@ -112,6 +115,11 @@ impl Faults {
             .collect()
     }
 
+    /// How many calls each fault in force hit, in the order of [`Faults::list`].
+    pub fn hits(&self) -> Vec<u64> {
+        self.list.read().iter().map(|f| f.hits.load(Ordering::SeqCst)).collect()
+    }
+
     /// The fault hitting a call of `path`: the first matching fault whose probability draw
     /// (with `chance`) fires and which has hits left.
     pub fn pick(&self, path: &str, mut chance: impl FnMut() -> f64) -> Option<FaultAction> {
@@ -132,6 +140,7 @@ impl Faults {
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 0).then(|| n - 1))
                     .is_ok()
         })?;
+        fault.hits.fetch_add(1, Ordering::SeqCst);
         Some(FaultAction {
             latency_ms: fault.spec.latency_ms,
             mode: fault.spec.mode,

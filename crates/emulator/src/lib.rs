@@ -38,6 +38,7 @@ mod pages;
 mod push;
 mod register_control;
 mod register_page;
+mod register_step;
 mod register_task;
 pub mod scenario;
 mod state;

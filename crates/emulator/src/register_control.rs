@@ -4,11 +4,16 @@
 //! - `POST /persons` — upsert a WeChat user by `wechat_id` ([`PersonDef`]);
 //! - `GET /register-tasks` — `{"tasks": [{id, route, component_appid, status, authorize_url,
 //!   created_at, expires_at, appid, …}]}`;
-//! - `POST /register-tasks/confirm {"authorize_url" | "id", "decline": false, "face_ok": true}`
-//!   → `{"status", "appid"}`: what the confirmation page's buttons do. A task that is unknown or
-//!   already ended answers 200 with `{"errcode": 89250, …}`.
+//! - `POST /register-tasks/confirm {"authorize_url" | "id", "decline": false, "face_ok": true,
+//!   "phone_ok": true, "until": null}` → `{"status", "appid"}`: what the confirmation page's
+//!   buttons do. `until` ("agreed", "face_started", "face_checked", "code_sent",
+//!   "phone_verified", "submitted") stops the walk on that step, and a later call goes on from
+//!   there ([`crate::register_step`]); `phone_ok: false` fails the phone code (8). A task that is
+//!   unknown or already ended answers 200 with `{"errcode": 89250, …}`; `until` on a trial
+//!   answers 400.
 
 use crate::error::WxError;
+use crate::register_step::{Answers, Step};
 use crate::register_task::{self, RegisterTask};
 use crate::state::{Inner, deliver_later};
 use crate::subject::{EnterpriseDef, PersonDef};
@@ -104,6 +109,10 @@ struct Confirm {
     decline: bool,
     #[serde(default = "yes")]
     face_ok: bool,
+    #[serde(default = "yes")]
+    phone_ok: bool,
+    #[serde(default)]
+    until: Option<Step>,
 }
 
 fn yes() -> bool {
@@ -115,8 +124,7 @@ pub fn confirm_task(
     inner: &Arc<Inner>,
     id: Option<&str>,
     url: Option<&str>,
-    decline: bool,
-    face_ok: bool,
+    answers: Answers,
 ) -> Result<register_task::Ended, WxError> {
     let now = inner.now();
     let (ended, pushes) = {
@@ -129,7 +137,7 @@ pub fn confirm_task(
             },
             (None, None) => return Err(WxError::new(47001, "data format error: give id or authorize_url")),
         };
-        register_task::confirm(&mut w, &inner.ids, now, &id, decline, face_ok)?
+        register_task::confirm(&mut w, &inner.ids, now, &id, answers)?
     };
     deliver_later(inner, pushes);
     Ok(ended)
@@ -144,8 +152,12 @@ async fn confirm(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
         &inner,
         req.id.as_deref(),
         req.authorize_url.as_deref(),
-        req.decline,
-        req.face_ok,
+        Answers {
+            decline: req.decline,
+            face_ok: req.face_ok,
+            phone_ok: req.phone_ok,
+            until: req.until,
+        },
     ) {
         Ok(ended) => Json(json!({"status": ended.status, "appid": ended.appid})).into_response(),
         Err(e) if e.code == 47001 => bad_request(e.msg),

@@ -6,9 +6,16 @@
 //!
 //! - `GET /wxawap/fastregister?action=show&create_token=…` (enterprise, personal, conversion)
 //! - `GET /wxawap/fastregistertpbeta?action=show&create_token=…` (trial)
-//! - `POST /wxawap/fastregister/confirm` (form: `create_token`, `decision` = confirm|decline,
-//!   `face` = ok|fail)
+//! - `POST /wxawap/fastregister/confirm` (form: `create_token`, `decision`, `face` = ok)
+//!
+//! The page walks the user through the task's steps ([`crate::register_step`]) one button at a
+//! time — agree (3), start the face check (4), pass (6) or fail (5) it, get a code (7), enter
+//! it right (9) or wrong (8), submit (10 and the checks) — so `action=query` shows each status
+//! while the user stands on it. `decision` is the button: `agree`, `face_start`, `face_ok`,
+//! `face_fail`, `send_code`, `code_ok`, `code_fail`, `submit`, `decline`, or `confirm` (all the
+//! remaining steps at once, the face check passing when `face=ok`; a trial's only button).
 
+use crate::register_step::{Answers, Step};
 use crate::register_task::{RegisterTask, TaskRoute};
 use crate::state::{Inner, Query};
 use axum::Router;
@@ -101,9 +108,33 @@ async fn show(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Respons
         return not_found();
     };
     task.viewed = true;
-    let task = &*task;
-    let face = task.route != TaskRoute::Trial;
-    let page = layout(
+    render(task, &token).into_response()
+}
+
+/// The buttons of the step the task stands on: `(decision, label, class)`.
+fn buttons(task: &RegisterTask) -> Vec<(&'static str, &'static str, &'static str)> {
+    let decline = ("decline", "拒绝 Decline", "no");
+    match (task.route, task.status) {
+        (TaskRoute::Trial, _) => vec![("confirm", "同意并继续 Confirm", "ok"), decline],
+        (_, 0) => vec![("agree", "同意 Agree", "ok"), decline],
+        (_, 3) => vec![("face_start", "开始人脸识别 Start the face check", "ok"), decline],
+        (_, 4) => vec![
+            ("face_ok", "人脸识别通过 Face check passes", "ok"),
+            ("face_fail", "人脸识别失败 Face check fails", "no"),
+        ],
+        (_, 6) => vec![("send_code", "获取短信验证码 Send me a code", "ok"), decline],
+        (_, 7) => vec![
+            ("code_ok", "验证码正确 The code is right", "ok"),
+            ("code_fail", "验证码错误 The code is wrong", "no"),
+        ],
+        (_, 9) => vec![("submit", "提交创建 Submit", "ok"), decline],
+        _ => vec![("submit", "完成 Finish", "ok")],
+    }
+}
+
+fn render(task: &RegisterTask, token: &str) -> Markup {
+    let face = task.route != TaskRoute::Trial && task.status == 0;
+    layout(
         task.route.chinese(),
         html! {
             div.card {
@@ -112,23 +143,26 @@ async fn show(State(inner): State<Arc<Inner>>, RawQuery(q): RawQuery) -> Respons
             }
             div.card {
                 @if task.is_open() {
+                    @if task.status != 0 { (status_line(task.status)) }
                     form method="post" action="/wxawap/fastregister/confirm" {
                         input type="hidden" name="create_token" value=(token);
-                        @if face {
-                            label { input type="checkbox" name="face" value="ok" checked; " 人脸识别通过 Face check passes" }
-                        } @else {
-                            input type="hidden" name="face" value="ok";
+                        @for (decision, label, class) in buttons(task) {
+                            button class=(class) type="submit" name="decision" value=(decision) { (label) }
                         }
-                        button.ok type="submit" name="decision" value="confirm" { "同意并继续 Confirm" }
-                        button.no type="submit" name="decision" value="decline" { "拒绝 Decline" }
+                    }
+                    @if face {
+                        form method="post" action="/wxawap/fastregister/confirm" {
+                            input type="hidden" name="create_token" value=(token);
+                            label { input type="checkbox" name="face" value="ok" checked; " 人脸识别通过 Face check passes" }
+                            button.no type="submit" name="decision" value="confirm" { "一步完成全部步骤 Do every step at once" }
+                        }
                     }
                 } @else {
                     (status_line(task.status))
                 }
             }
         },
-    );
-    page.into_response()
+    )
 }
 
 fn deliver_later_settle(inner: &Arc<Inner>) {
@@ -138,12 +172,53 @@ fn deliver_later_settle(inner: &Arc<Inner>) {
 async fn answer(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     let form = Query::parse(std::str::from_utf8(&body).ok());
     let token = form.get("create_token").unwrap_or("").to_owned();
-    let decline = form.get("decision") == Some("decline");
-    let face_ok = form.get("face") == Some("ok");
     if token.is_empty() {
         return not_found();
     }
-    match crate::register_control::confirm_task(&inner, None, Some(&token), decline, face_ok) {
+    let step = |until: Step| Answers {
+        until: Some(until),
+        ..Answers::default()
+    };
+    let answers = match form.get("decision").unwrap_or("") {
+        "decline" => Answers {
+            decline: true,
+            ..Answers::default()
+        },
+        "confirm" => Answers {
+            face_ok: form.get("face") == Some("ok"),
+            ..Answers::default()
+        },
+        "agree" => step(Step::Agreed),
+        "face_start" => step(Step::FaceStarted),
+        "face_ok" => step(Step::FaceChecked),
+        "face_fail" => Answers {
+            face_ok: false,
+            ..step(Step::FaceChecked)
+        },
+        "send_code" => step(Step::CodeSent),
+        "code_ok" => step(Step::PhoneVerified),
+        "code_fail" => Answers {
+            phone_ok: false,
+            ..step(Step::PhoneVerified)
+        },
+        "submit" => Answers::default(),
+        other => {
+            let page = layout(
+                "无法完成",
+                html! { div.card { h1 { "无法完成 Cannot complete" } p { "unknown decision " (other) } } },
+            );
+            return (StatusCode::BAD_REQUEST, page).into_response();
+        }
+    };
+    match crate::register_control::confirm_task(&inner, None, Some(&token), answers) {
+        Ok(ended) if ended.appid.is_none() && crate::register_step::is_waiting(ended.status) => {
+            // On a step: the page of the next one.
+            let w = inner.world.read();
+            match w.registration.task_by_url(&token) {
+                Some(task) => render(task, &token).into_response(),
+                None => not_found(),
+            }
+        }
         Ok(ended) => layout(
             "结果",
             html! {

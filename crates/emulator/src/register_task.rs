@@ -4,28 +4,36 @@
 //! `POST /__emulator/register-tasks/confirm`) runs the route's checks and ends the task with its
 //! push; a task nobody confirms times out after `task_ttl_secs` (24 h) of virtual time.
 //!
-//! Checks at the confirmation, in this order (the first that fails decides the status):
-//! 1. declined → task status 2, pushed as 2 (the emulator's number: WeChat documents none);
-//! 2. the face check (`face_ok: false`; not for a trial's admin) → task status 5, pushed as -1
-//!    `open verity failed` (enterprise, conversion) or 5 (personal);
-//! 3. enterprise and conversion: the registry — unknown code 102, stopped operating 101, the
-//!    enterprise's `registry_status` (101–105, 1000) — then the subject: blacklisted 1002, at
+//! The confirmation walks the steps of [`crate::register_step`] (a trial's admin has none).
+//! On the way and at the end, the first failure decides the status:
+//! 1. declined (at any step) → task status 2, pushed as 2 (the emulator's number: WeChat
+//!    documents none);
+//! 2. the face check (`face_ok: false`) → task status 5, pushed as -1 `open verity failed`
+//!    (enterprise, conversion) or 5 (personal);
+//! 3. the phone code (`phone_ok: false`) → task status 8, pushed as 8 (the emulator's number
+//!    for the enterprise push);
+//! 4. enterprise and conversion: the registry — unknown code 102, stopped operating 101, an old
+//!    version's `legal_persona_name` other than the legal person's -1, the enterprise's
+//!    `registry_status` (101–105, 1000) — then the subject: blacklisted 1002, at
 //!    `mini_programs_per_subject` 1001 (task status 14 for the registry, the number itself
 //!    for the caps);
-//! 4. the admin (the legal person's [`PersonDef`](crate::subject::PersonDef) for an
+//! 5. the admin (the legal person's [`PersonDef`](crate::subject::PersonDef) for an
 //!    enterprise, the user for personal and trial): blacklisted 1004, at
 //!    `mini_programs_per_wechat_user` 1003, phone cap (summed over persons sharing the phone)
-//!    1005, phone blacklisted 1006, ID-card cap 1007, ID card blacklisted 1008;
-//! 5. success: the Mini Program is created unverified (since 2023-12-25 these routes create
+//!    1005, phone blacklisted 1006, ID-card cap 1007, ID card blacklisted 1008; a personal
+//!    registration's user under 18 (`minor`) → 11 创建失败;
+//! 6. success: the Mini Program is created unverified (since 2023-12-25 these routes create
 //!    未认证 accounts), authorized to the component, and pushed (task status 12; 13 for a
 //!    conversion).
 //!
-//! Timeouts push 100003 (enterprise, conversion; 100002 when the page was opened but not
-//! answered), 1 (personal) and 3 (trial).
+//! Timeouts push, for an enterprise or a conversion, 100003 when nobody opened the page,
+//! 100001 when it was opened or agreed to without the ID check, 100002 when the face check was
+//! started and not passed, 100003 again after it; 1 for personal and 3 for a trial.
 
 use crate::error::WxError;
 use crate::ids::Ids;
 use crate::push::{self, Outgoing};
+use crate::register_step::Answers;
 use crate::scenario::{AdminDef, PrincipalType, Rules, Scenario, Settings};
 use crate::subject::{EnterpriseDef, PersonDef, PersonalPushShape, RegistrationSettings};
 use crate::world::{Account, AccountKind, World};
@@ -82,8 +90,9 @@ pub struct RegisterTask {
     pub route: TaskRoute,
     /// The component that asked.
     pub component_appid: String,
-    /// The task table's number (0 waiting, 1 timed out, 2 declined, 5 face failed, 12 created,
-    /// 13 converted, 14 enterprise check failed, 1001–1008 caps).
+    /// The task table's number (0 waiting, 3/4/6/7/9/10 on a step, 1 timed out, 2 declined,
+    /// 5 face failed, 8 phone failed, 11 creation failed, 12 created, 13 converted, 14
+    /// enterprise check failed, 1001–1008 caps).
     pub status: i64,
     /// The status the push carried, once ended.
     pub push_status: Option<i64>,
@@ -108,15 +117,21 @@ pub struct RegisterTask {
     pub wxuser: String,
     /// The admin's openid (trial).
     pub openid: String,
-    /// The confirmation page was opened (a timeout then pushes 100002 for an enterprise: the
-    /// legal person saw the page but did not do the face check).
+    /// The confirmation page was opened (a timeout then pushes 100001 for an enterprise: the
+    /// legal person saw the page but did not do the ID check).
     pub viewed: bool,
+    /// Opened by an old version (`legacy_routes = "online"`): fastregisterweapp,
+    /// fastregisterenterpriseweapp or verifybetaweapp without `new_version`.
+    pub legacy: bool,
+    /// The old versions' `legal_persona_name` (checked against the enterprise's legal person at
+    /// the confirmation: push -1 when they differ).
+    pub legal_persona_name: String,
 }
 
 impl RegisterTask {
-    /// Still waiting for the user.
+    /// Still waiting for the user (0, or standing on a step: 3, 4, 6, 7, 9, 10).
     pub fn is_open(&self) -> bool {
-        self.status == 0
+        crate::register_step::is_waiting(self.status)
     }
 }
 
@@ -221,6 +236,8 @@ impl Registry {
             wxuser: String::new(),
             openid: String::new(),
             viewed: false,
+            legacy: false,
+            legal_persona_name: String::new(),
         };
         fill(&mut task);
         self.tasks.insert(id, task.clone());
@@ -242,6 +259,10 @@ fn admin_of<'a>(reg: &'a Registry, task: &RegisterTask) -> Option<&'a PersonDef>
     match task.route {
         TaskRoute::Personal => reg.persons.get(&task.wxuser),
         TaskRoute::Trial => reg.person_by_openid(&task.openid),
+        TaskRoute::Enterprise | TaskRoute::TrialVerify if task.legacy && !task.wxuser.is_empty() => {
+            // The old versions name the legal person's WeChat id.
+            reg.persons.get(&task.wxuser)
+        }
         TaskRoute::Enterprise | TaskRoute::TrialVerify => {
             let e = reg.enterprises.get(&task.code)?;
             reg.persons.get(&e.legal_person.wechat_id).or_else(|| {
@@ -280,11 +301,16 @@ fn admin_refusal(reg: &Registry, rules: &Rules, settings: &Settings, admin: &Per
 }
 
 /// The enterprise checks (step 3): `(task status, push status)` of a refusal.
-fn enterprise_refusal(w: &World, code: &str) -> Option<(i64, i64)> {
+fn enterprise_refusal(w: &World, task: &RegisterTask) -> Option<(i64, i64)> {
     let reg = &w.registration;
-    let Some(e) = reg.enterprises.get(code) else {
+    let Some(e) = reg.enterprises.get(&task.code) else {
         return Some((14, 102));
     };
+    if task.legacy && !task.legal_persona_name.is_empty() && task.legal_persona_name != e.legal_person.name {
+        // 企业与法人姓名不一致: the old versions name the legal person, and a mismatch is not
+        // refused at create but pushed as -1 (`open verity failed`, the real failure seen).
+        return Some((14, -1));
+    }
     if !e.operating {
         return Some((14, 101));
     }
@@ -305,14 +331,15 @@ fn enterprise_refusal(w: &World, code: &str) -> Option<(i64, i64)> {
     None
 }
 
-/// The user's answer on the page: confirm or decline, and whether the face check passes.
+/// The user's answers on the page or through the control API: walks the task from where it
+/// stands to `answers.until` (or to the end: the checks of the module doc), see
+/// [`crate::register_step`].
 pub fn confirm(
     w: &mut World,
     ids: &Ids,
     now: i64,
     id: &str,
-    decline: bool,
-    face_ok: bool,
+    answers: Answers,
 ) -> Result<(Ended, Vec<Outgoing>), WxError> {
     let Some(task) = w.registration.tasks.get(id).cloned() else {
         return Err(WxError::new(89250, "task not found"));
@@ -323,30 +350,59 @@ pub fn confirm(
             format!("task not found: the task already ended with status {}", task.status),
         ));
     }
+    if task.route == TaskRoute::Trial && answers.until.is_some() {
+        return Err(WxError::new(
+            47001,
+            "data format error: until: a trial's admin confirms in one step (no face or phone steps)",
+        ));
+    }
     if now >= task.expires_at {
         let pushes = expire(w, ids, now, id);
         let status = w.registration.tasks.get(id).map(|t| t.status).unwrap_or(1);
         return Ok((Ended { status, appid: None }, pushes));
     }
-    let refusal: Option<(i64, i64, &str)> = if decline {
-        Some((2, 2, "task rejected by user"))
-    } else if !face_ok && task.route != TaskRoute::Trial {
-        Some(match task.route {
-            TaskRoute::Personal => (5, 5, "face verify failed"),
-            _ => (5, -1, "open verity failed"),
-        })
-    } else {
-        let enterprise = match task.route {
-            TaskRoute::Enterprise | TaskRoute::TrialVerify => enterprise_refusal(w, &task.code),
-            _ => None,
-        };
-        match enterprise {
-            Some((s, p)) => Some((s, p, "enterprise check failed")),
-            None => admin_of(&w.registration, &task)
-                .and_then(|admin| admin_refusal(&w.registration, &w.rules, &w.settings, admin))
-                .map(|c| (c, c, "account limit")),
+    let fail = |status: i64, push: i64, msg: &'static str| Some((status, push, msg));
+    let mut refusal: Option<(i64, i64, &str)> = None;
+    if answers.decline {
+        refusal = fail(2, 2, "task rejected by user");
+    } else if task.route != TaskRoute::Trial {
+        let mut status = task.status;
+        while status != 10 {
+            if answers.until.is_some_and(|u| status >= u.status()) {
+                break;
+            }
+            status = match status {
+                0 => 3,
+                3 => 4,
+                4 if answers.face_ok => 6,
+                4 => {
+                    refusal = match task.route {
+                        TaskRoute::Personal => fail(5, 5, "face verify failed"),
+                        _ => fail(5, -1, "open verity failed"),
+                    };
+                    break;
+                }
+                6 => 7,
+                7 if answers.phone_ok => 9,
+                7 => {
+                    refusal = fail(8, 8, "phone verify failed");
+                    break;
+                }
+                _ => 10,
+            };
+            if let Some(t) = w.registration.tasks.get_mut(id) {
+                t.status = status;
+                t.viewed = true;
+            }
         }
-    };
+        let stopped = answers.until.is_some_and(|u| status >= u.status());
+        if refusal.is_none() && stopped {
+            return Ok((Ended { status, appid: None }, Vec::new()));
+        }
+    }
+    if refusal.is_none() {
+        refusal = final_refusal(w, &task);
+    }
     if let Some((status, push_status, msg)) = refusal {
         let push_status = match task.route {
             // The personal push reads the task table.
@@ -381,6 +437,31 @@ pub fn confirm(
         },
         pushes,
     ))
+}
+
+/// The checks once the user submitted (steps 3–4 of the module doc, and a minor's personal
+/// registration): `(task status, push status, msg)` of a refusal.
+fn final_refusal(w: &World, task: &RegisterTask) -> Option<(i64, i64, &'static str)> {
+    let enterprise = match task.route {
+        TaskRoute::Enterprise | TaskRoute::TrialVerify => enterprise_refusal(w, task),
+        _ => None,
+    };
+    if let Some((s, p)) = enterprise {
+        let msg = if p == -1 {
+            "open verity failed"
+        } else {
+            "enterprise check failed"
+        };
+        return Some((s, p, msg));
+    }
+    let admin = admin_of(&w.registration, task)?;
+    if let Some(c) = admin_refusal(&w.registration, &w.rules, &w.settings, admin) {
+        return Some((c, c, "account limit"));
+    }
+    if task.route == TaskRoute::Personal && admin.minor {
+        return Some((11, 11, "create failed"));
+    }
+    None
 }
 
 /// Creates the Mini Program of a confirmed task and authorizes it to the component.
@@ -523,9 +604,14 @@ fn end(
         TaskRoute::Enterprise => {
             info.name = some(&task.name);
             info.code = some(&task.code);
-            info.code_type = Some(1);
-            info.legal_persona_wechat = Some(String::new());
-            info.legal_persona_name = Some(String::new());
+            info.code_type = Some(code_type(&task.code));
+            // The old versions echo the legal person they named; the new ones name none.
+            info.legal_persona_wechat = Some(if task.legacy {
+                task.wxuser.clone()
+            } else {
+                String::new()
+            });
+            info.legal_persona_name = Some(task.legal_persona_name.clone());
             info.component_phone = some(&task.component_phone);
             info.taskid = some(&task.id);
         }
@@ -562,6 +648,15 @@ fn end(
         .collect()
 }
 
+/// The `code_type` a code reads as (1 credit code, 2 organization code, 3 licence number).
+fn code_type(code: &str) -> u64 {
+    match code.chars().count() {
+        18 => 1,
+        15 => 3,
+        _ => 2,
+    }
+}
+
 /// The `authorized` push for a Mini Program the routes created.
 fn authorized_push(w: &mut World, ids: &Ids, now: i64, component_appid: &str, appid: &str) -> Option<Outgoing> {
     let ttl = w.settings.authorization_code_ttl_secs;
@@ -579,12 +674,18 @@ fn authorized_push(w: &mut World, ids: &Ids, now: i64, component_appid: &str, ap
 
 /// Times a task out with its route's status and push.
 fn expire(w: &mut World, ids: &Ids, now: i64, id: &str) -> Vec<Outgoing> {
-    let Some((route, viewed)) = w.registration.tasks.get(id).map(|t| (t.route, t.viewed)) else {
+    let Some((route, viewed, status)) = w.registration.tasks.get(id).map(|t| (t.route, t.viewed, t.status)) else {
         return Vec::new();
     };
     let push_status = match route {
-        TaskRoute::Enterprise | TaskRoute::TrialVerify if viewed => 100_002,
-        TaskRoute::Enterprise | TaskRoute::TrialVerify => 100_003,
+        // Opened or agreed, no ID check: 100001; face check started, not passed: 100002;
+        // never opened, or stopped after the face check: 100003.
+        TaskRoute::Enterprise | TaskRoute::TrialVerify => match status {
+            0 if viewed => 100_001,
+            3 => 100_001,
+            4 => 100_002,
+            _ => 100_003,
+        },
         TaskRoute::Personal => 1,
         TaskRoute::Trial => 3,
     };

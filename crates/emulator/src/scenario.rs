@@ -31,7 +31,7 @@ pub struct Scenario {
     /// Name, signature and admin rules.
     pub rules: Rules,
     /// Third-party platforms (第三方平台).
-    pub components: Vec<ComponentDef>,
+    pub components: Vec<ScenarioComponent>,
     /// Official Accounts (公众号).
     pub official_accounts: Vec<OfficialAccountDef>,
     /// Mini Programs that exist before the emulator starts.
@@ -267,6 +267,72 @@ pub struct ComponentDef {
 
 fn yes() -> bool {
     true
+}
+
+/// A component as the scenario lists it: its [`ComponentDef`] plus `subject_type` (who owns
+/// the platform, read by the registration routes). It derefs to the definition, so
+/// `scenario.components[0].login_domain` reads as before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioComponent {
+    /// The definition.
+    pub def: ComponentDef,
+    /// `subject_type = "enterprise" | "individual"` (default enterprise).
+    pub subject_type: crate::subject::ComponentSubject,
+}
+
+impl From<ComponentDef> for ScenarioComponent {
+    fn from(def: ComponentDef) -> Self {
+        ScenarioComponent {
+            def,
+            subject_type: crate::subject::ComponentSubject::default(),
+        }
+    }
+}
+
+impl std::ops::Deref for ScenarioComponent {
+    type Target = ComponentDef;
+    fn deref(&self) -> &ComponentDef {
+        &self.def
+    }
+}
+
+impl std::ops::DerefMut for ScenarioComponent {
+    fn deref_mut(&mut self) -> &mut ComponentDef {
+        &mut self.def
+    }
+}
+
+const SUBJECT_TYPE: &str = "subject_type";
+
+impl Serialize for ScenarioComponent {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut table = match toml::Value::try_from(&self.def).map_err(serde::ser::Error::custom)? {
+            toml::Value::Table(t) => t,
+            _ => return Err(serde::ser::Error::custom("a component serializes as a table")),
+        };
+        if self.subject_type != crate::subject::ComponentSubject::default() {
+            let v = toml::Value::try_from(self.subject_type).map_err(serde::ser::Error::custom)?;
+            table.insert(SUBJECT_TYPE.to_owned(), v);
+        }
+        table.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScenarioComponent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut table = toml::Table::deserialize(d)?;
+        let subject_type = match table.remove(SUBJECT_TYPE) {
+            Some(v) => v
+                .try_into()
+                .map_err(|e| D::Error::custom(format!("components: {SUBJECT_TYPE}: {e}")))?,
+            None => crate::subject::ComponentSubject::default(),
+        };
+        let def: ComponentDef = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| D::Error::custom(format!("components: {e}")))?;
+        Ok(ScenarioComponent { def, subject_type })
+    }
 }
 
 fn all_five() -> Vec<PermissionSet> {

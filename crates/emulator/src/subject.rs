@@ -73,16 +73,50 @@ pub struct PersonDef {
     /// Mini Programs this user administers already (push 1003 at
     /// `mini_programs_per_wechat_user`, 5).
     pub mini_programs: u32,
+    /// Emulator extension: under 18. A personal registration gets through the face and phone
+    /// steps and then fails with task status 11 (创建失败): a personal Mini Program needs an
+    /// adult (WeChat documents no cause for 11; this is the emulator's).
+    pub minor: bool,
+}
+
+/// Who owns a third-party platform (its 主体): the enterprise and personal routes refuse a
+/// platform owned by a person (enterprise 89295 不支持个人主体的第三方, personal 86040 不支持个人
+/// 第三方号进行调用). `subject_type` of `[[components]]` and of `POST /__emulator/components`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ComponentSubject {
+    /// An enterprise (or other organisation): every route is open.
+    #[default]
+    Enterprise,
+    /// A person (个人主体的第三方平台).
+    Individual,
+}
+
+/// Whether the routes' old versions are offline (`[registration] legacy_routes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum LegacyRoutes {
+    /// As WeChat since 2026-04-30 12:00: fastregisterweapp and every body without
+    /// `"new_version": true` answer a plain `-1` `system error`.
+    #[default]
+    Offline,
+    /// As before the cutoff: the old versions answer with their old rules and codes (61070,
+    /// 86004, 86036, 89247, 89248, 89252, 89253, …) and open tasks confirmed like the new ones.
+    Online,
 }
 
 /// The registration routes' settings (`[registration]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RegistrationSettings {
-    /// The old versions (no `new_version: true`) answer `-1` as WeChat does since 2026-04-30
-    /// 12:00. `false` makes them answer 86030 naming the missing `new_version` instead (the old
-    /// flows are not emulated either way; fastregisterweapp answers `-1` always).
-    pub old_versions_offline: bool,
+    /// `offline` (default): the old versions (fastregisterweapp, and bodies without
+    /// `new_version: true`) answer `-1` as WeChat does since 2026-04-30 12:00. `online`: they
+    /// answer with their old rules and codes (`api/register_legacy.rs`).
+    pub legacy_routes: LegacyRoutes,
+    /// With `legacy_routes = "online"`: how long after a fastregisterweapp create WeChat checks
+    /// the legal person against the enterprise (search answers 89252 法人&企业信息一致性校验中;
+    /// afterwards 89251 待法人人脸核身校验 until the legal person confirms).
+    pub legacy_front_check_secs: i64,
     /// How long the user has to confirm (24 h).
     pub task_ttl_secs: i64,
     /// How long a trial lives unconverted (14 days).
@@ -142,7 +176,8 @@ pub enum PersonalPushShape {
 impl Default for RegistrationSettings {
     fn default() -> Self {
         RegistrationSettings {
-            old_versions_offline: true,
+            legacy_routes: LegacyRoutes::Offline,
+            legacy_front_check_secs: 60,
             task_ttl_secs: 86_400,
             trial_lifetime_secs: 14 * 86_400,
             mini_programs_per_wechat_user: 5,

@@ -24,6 +24,8 @@ pub struct Component {
     pub tickets: Vec<(String, i64)>,
     /// When the schedule pushes the next ticket.
     pub next_ticket_push_at: i64,
+    /// Who owns the platform (the registration routes refuse a person's: 89295, 86040).
+    pub subject_type: crate::subject::ComponentSubject,
 }
 
 impl Component {
@@ -413,7 +415,10 @@ impl World {
             lifecycle: crate::lifecycle_state::LifecycleWorld::from_scenario(&s.lifecycle, now),
         };
         for c in &s.components {
-            w.upsert_component(c.clone(), now, ids);
+            w.upsert_component(c.def.clone(), now, ids);
+            if let Some(own) = w.components.get_mut(&c.appid) {
+                own.subject_type = c.subject_type;
+            }
         }
         let year = 365 * 86_400;
         for a in &s.official_accounts {
@@ -510,6 +515,7 @@ impl World {
                         def,
                         tickets: vec![(ids.verify_ticket(), now)],
                         next_ticket_push_at: now,
+                        subject_type: crate::subject::ComponentSubject::default(),
                     },
                 );
             }

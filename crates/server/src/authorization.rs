@@ -12,9 +12,10 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{now_ms, record_history};
+use crate::store::record_history;
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
+use fastreg_protocol::id::Secret;
 use fastreg_protocol::{AppId, AuthorizationCode};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +93,7 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
         biz_appid,
     )
     .context("cannot build the componentloginpage URL")?;
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)",
@@ -129,7 +130,7 @@ pub async fn record_code(state: &AppState, id: &str, code: &AuthorizationCode) -
         &mut tx,
         "UPDATE authorizations SET state = 'code_received', auth_code_sealed = $1, auth_code_digest = $4, updated_at = $2 WHERE id = $3 AND state = 'awaiting_admin'",
         sealed,
-        now_ms(),
+        state.now_ms(),
         id,
         code_digest(state, code)
     )
@@ -207,7 +208,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         // the account is in WeChat's authorizer list since the admin confirmed, with its refresh
         // token — the same evidence a registration's lost fastregister answer is reconciled from.
         Err(e) if (e.is_outcome_unknown() || job.attempts >= 3) && !is_retryable_only(&e) => {
-            match recover_from_list(state, &id).await {
+            match recover(state, &id).await {
                 Ok(Some(appid)) => {
                     import(state, &appid).await?;
                     tracing::info!(authorizer = %appid, "query_auth's answer was lost; the account was found in the authorizer list");
@@ -258,7 +259,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         to,
         appid.as_deref(),
         failure_json.as_deref(),
-        now_ms(),
+        state.now_ms(),
         &id
     )
     .context("cannot finish the authorization")?;
@@ -295,6 +296,51 @@ async fn refresh_token_from_list(state: &AppState, appid: &AppId) -> anyhow::Res
         .await
         .context("cannot store the refresh token")?;
     Ok(true)
+}
+
+/// The account authorization `id` brought in when query_auth's answer was lost: the one the
+/// `authorized` push for its pre_auth_code named (WeChat pushes a code of its own, so the spent
+/// code does not name it), else the one fresh account in WeChat's authorizer list. Its refresh
+/// token is stored before this returns.
+async fn recover(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
+    let Some(appid) = pushed_account(state, id).await? else {
+        return recover_from_list(state, id).await;
+    };
+    if state.client.store().refresh_token(&appid).await?.is_some() || refresh_token_from_list(state, &appid).await? {
+        Ok(Some(appid))
+    } else {
+        Ok(None)
+    }
+}
+
+fn pre_auth_code_digest(state: &AppState, pre_auth_code: &str) -> String {
+    state.secrets.digest("pre_auth_code", pre_auth_code)
+}
+
+/// The account the `authorized` push named for authorization `id`'s pre_auth_code, if it came.
+async fn pushed_account(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
+    let (auth_url,): (String,) = crate::fetch_one!(
+        &state.db,
+        (String,),
+        "SELECT auth_url FROM authorizations WHERE id = $1",
+        id
+    )
+    .context("cannot read an authorization")?;
+    let Some(pre_auth_code) = url::Url::parse(&auth_url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "pre_auth_code")
+            .map(|(_, v)| v.into_owned())
+    }) else {
+        return Ok(None);
+    };
+    let row: Option<(String,)> = fetch_optional!(
+        &state.db,
+        (String,),
+        "SELECT appid FROM code_exchanges WHERE digest = $1",
+        pre_auth_code_digest(state, &pre_auth_code)
+    )
+    .context("cannot read code exchanges")?;
+    Ok(row.and_then(|(a,)| AppId::parse(a).ok()))
 }
 
 /// The account an authorization brought in, from WeChat's authorizer list, when query_auth's
@@ -394,7 +440,7 @@ pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppI
                 "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
                 &digest,
                 info.authorizer_appid.as_str(),
-                now_ms()
+                state.now_ms()
             )
             .map_err(done)?;
             Ok(info.authorizer_appid)
@@ -431,7 +477,7 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
         .iter()
         .map(|f| f.funcscope_category.id)
         .collect();
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at)
@@ -456,17 +502,28 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
 }
 
 /// An `authorized` / `updateauthorized` push.
-pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &AuthorizationCode) -> anyhow::Result<()> {
-    // The push names the account its code is for: an authorization whose query_auth answer was
-    // lost (the code is spent) learns its account from this, and its refresh token from the list.
-    execute!(
-        &state.db,
-        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+pub async fn authorized_pushed(
+    state: &AppState,
+    appid: &AppId,
+    code: &AuthorizationCode,
+    pre_auth_code: &Secret,
+) -> anyhow::Result<()> {
+    // The push names the account its code and its pre_auth_code are for: an authorization whose
+    // query_auth answer was lost (its own code is spent, and WeChat pushes another) learns its
+    // account from the pre_auth_code, and its refresh token from the list.
+    for digest in [
         code_digest(state, code),
-        appid.as_str(),
-        now_ms()
-    )
-    .context("cannot note the pushed code's account")?;
+        pre_auth_code_digest(state, pre_auth_code.expose()),
+    ] {
+        execute!(
+            &state.db,
+            "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+            digest,
+            appid.as_str(),
+            state.now_ms()
+        )
+        .context("cannot note the pushed code's account")?;
+    }
     let has_token = state.client.store().refresh_token(appid).await?.is_some();
     let claimed: Option<(String,)> = fetch_optional!(
         &state.db,
@@ -477,11 +534,17 @@ pub async fn authorized_pushed(state: &AppState, appid: &AppId, code: &Authoriza
     .context("cannot read mini programs")?;
     if !has_token && claimed.is_none() {
         // New to us: the code is how we get its refresh token (unless a registration's
-        // reconciliation takes it from the list first).
-        if let Err(e) = exchange(state, code).await
-            && state.client.store().refresh_token(appid).await?.is_none()
-        {
-            return Err(anyhow::Error::new(e).context("cannot exchange the pushed authorization code"));
+        // reconciliation takes it from the list first). When its answer was lost (the code is
+        // spent), the account the push names is in WeChat's authorizer list with its token.
+        let exchanged = exchange(state, code).await;
+        if state.client.store().refresh_token(appid).await?.is_none() && !refresh_token_from_list(state, appid).await? {
+            let why = match exchanged {
+                Err(e) => e.to_string(),
+                Ok(_) => "its answer was lost".to_owned(),
+            };
+            anyhow::bail!(
+                "cannot exchange the pushed authorization code ({why}), and {appid} is not in WeChat's authorizer list yet"
+            );
         }
     }
     if state.client.store().refresh_token(appid).await?.is_some() {
@@ -496,7 +559,7 @@ pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Res
     execute!(
         &state.db,
         "UPDATE authorizers SET status = 'unauthorized', next_refresh_at = NULL, updated_at = $1 WHERE appid = $2",
-        now_ms(),
+        state.now_ms(),
         appid.as_str()
     )
     .context("cannot mark the authorizer unauthorized")?;

@@ -17,7 +17,6 @@
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::store::now_ms;
 use crate::{execute, fetch_optional};
 use anyhow::Context;
 use axum::extract::{Path, Query, State};
@@ -94,7 +93,7 @@ fn open(state: &AppState, q: &PushQuery, body: &str) -> Result<String, ReceiveEr
         .parse()
         .map_err(|_| ReceiveError::Malformed("the timestamp is not a number".to_owned()))?;
     let window = i64::try_from(state.settings.push_max_skew_secs).unwrap_or(MAX_PUSH_SKEW_SECS);
-    if (signed_at - now_ms() / 1000).abs() > window {
+    if (signed_at - state.now_ms() / 1000).abs() > window {
         return Err(ReceiveError::Stale(signed_at));
     }
     Ok(message)
@@ -120,7 +119,7 @@ async fn store(
     ticket: Option<PushedTicket<'_>>,
 ) -> anyhow::Result<Option<i64>> {
     let sealed = state.secrets.seal_str(&format!("event:{event_id}"), xml);
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let row: Option<(i64,)> = fetch_optional!(
         &mut tx,
@@ -309,7 +308,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
             execute!(
                 &state.db,
                 "UPDATE events SET processed_at = $1, error = NULL WHERE id = $2",
-                now_ms(),
+                state.now_ms(),
                 id
             )
             .context("cannot mark a push processed")?;
@@ -331,14 +330,17 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
         ComponentEvent::Authorized {
             authorizer_appid,
             authorization_code,
+            pre_auth_code,
             ..
         }
         | ComponentEvent::UpdateAuthorized {
             authorizer_appid,
             authorization_code,
+            pre_auth_code,
             ..
         } => {
-            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code).await?;
+            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code, &pre_auth_code)
+                .await?;
             crate::registration::wake_reconciling(state).await?;
             crate::routes::push::wake_waiting(state).await?;
         }

@@ -23,10 +23,12 @@
 //! [`Queue::retry`] can put it back with the key it had: the retried job is again the one live
 //! job of its workflow.
 
-use crate::store::{AsExec, Backend, Db, now_ms};
+use crate::store::{AsExec, Backend, Db, ms_of};
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
+use fastreg_client::{Clock, SystemClock};
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A claimed job.
@@ -113,6 +115,7 @@ pub struct Queue {
     instance: String,
     lease: Duration,
     max_attempts: u32,
+    clock: Arc<dyn Clock>,
 }
 
 impl Queue {
@@ -123,7 +126,20 @@ impl Queue {
             instance,
             lease,
             max_attempts,
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same queue judging due times and leases by `clock` (tests move it instead of
+    /// waiting for a lease to run out).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Now, by the queue's clock (unix ms).
+    pub fn now_ms(&self) -> i64 {
+        ms_of(self.clock.now())
     }
 
     /// Adds a job due at `run_at` (unix ms). With a `dedupe_key`, does nothing if a live job has
@@ -136,7 +152,7 @@ impl Queue {
         dedupe_key: Option<&str>,
         run_at: i64,
     ) -> anyhow::Result<Option<i64>> {
-        let now = now_ms();
+        let now = self.now_ms();
         let row: Option<(i64,)> = fetch_optional!(
             target,
             (i64,),
@@ -158,7 +174,7 @@ impl Queue {
     /// Makes the live job with `dedupe_key` due now, or adds one: how a push wakes a workflow
     /// that was waiting to poll.
     pub async fn wake(&self, kind: &str, payload: &serde_json::Value, dedupe_key: &str) -> anyhow::Result<()> {
-        let now = now_ms();
+        let now = self.now_ms();
         execute!(
             &self.db,
             "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
@@ -175,7 +191,7 @@ impl Queue {
     /// one partial index in its own order (`jobs_running_by_lease`, `jobs_queued_by_run_at`), so
     /// a claim costs the same however many jobs are due or finished.
     pub async fn claim(&self, due_by: i64) -> anyhow::Result<Option<Job>> {
-        let now = now_ms();
+        let now = self.now_ms();
         if let Some(job) = self
             .claim_where("status = 'running' AND locked_until < $4", "locked_until", now, now)
             .await?
@@ -203,7 +219,7 @@ impl Queue {
 
     /// Extends the lease of a job still held; false if the claim was lost.
     pub async fn heartbeat(&self, job: &Job) -> anyhow::Result<bool> {
-        let now = now_ms();
+        let now = self.now_ms();
         let n = execute!(
             &self.db,
             "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
@@ -217,7 +233,7 @@ impl Queue {
 
     /// Records the outcome of a run. Returns false if the claim had been lost meanwhile.
     pub async fn finish(&self, job: &Job, outcome: &Outcome) -> anyhow::Result<bool> {
-        let now = now_ms();
+        let now = self.now_ms();
         let n = match outcome {
             Outcome::Done => execute!(
                 &self.db,
@@ -281,7 +297,7 @@ impl Queue {
         }
         let prefix = format!("dead:{id}:");
         let key = kept.map(|k| k.strip_prefix(&prefix).map(str::to_owned).unwrap_or(k));
-        let now = now_ms();
+        let now = self.now_ms();
         let result = execute!(
             &self.db,
             "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, dedupe_key = $2, locked_by = NULL,

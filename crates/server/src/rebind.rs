@@ -6,7 +6,7 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{now_ms, record_history};
+use crate::store::record_history;
 use crate::{execute, fetch_optional};
 use anyhow::Context;
 use fastreg_protocol::{AppId, TaskId};
@@ -76,7 +76,7 @@ pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> Result<Rebin
     let url =
         fastreg_protocol::page::rebind_admin_url(&state.settings.mp_base, &state.component_appid, appid, &redirect)
             .context("cannot build the componentrebindadmin URL")?;
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "INSERT INTO rebind_tasks (id, appid, state, auth_url, created_by, created_at, updated_at) VALUES ($1, $2, 'awaiting_admin', $3, $4, $5, $5)",
@@ -115,7 +115,7 @@ pub async fn record_taskid(state: &AppState, id: &str, taskid: &TaskId) -> Resul
          WHERE id = $4 AND state = 'awaiting_admin'",
         sealed,
         &digest,
-        now_ms(),
+        state.now_ms(),
         id
     ) {
         Ok(n) => n,
@@ -161,7 +161,7 @@ async fn set_state(
         "UPDATE rebind_tasks SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = $5",
         to,
         failure_json.as_deref(),
-        now_ms(),
+        state.now_ms(),
         id,
         from
     )

@@ -8,10 +8,10 @@ use crate::callback::StateSigner;
 use crate::job::{Job, Outcome, Queue};
 use crate::secret_box::SecretBox;
 use crate::settings::Settings;
-use crate::store::{Db, check_key, now_ms};
+use crate::store::{Db, check_key};
 use crate::telemetry::Metrics;
 use crate::token_store::SqlTokenStore;
-use fastreg_client::{Client, ClientConfig};
+use fastreg_client::{Client, ClientConfig, Clock, SystemClock};
 use fastreg_protocol::AppId;
 use fastreg_protocol::crypto::MsgCrypt;
 use fastreg_protocol::id::Secret;
@@ -47,22 +47,46 @@ pub enum StartError {
 /// Named places in the workflows where a test can freeze the job that reaches them, as if the
 /// process died there (the crash tests drop the application while a job is frozen).
 #[derive(Clone, Debug, Default)]
-pub struct CrashPoints(Arc<Mutex<HashSet<String>>>);
+pub struct CrashPoints(Arc<Mutex<CrashState>>);
+
+#[derive(Debug, Default)]
+struct CrashState {
+    armed: HashSet<String>,
+    reached: HashSet<String>,
+}
 
 impl CrashPoints {
     /// Arms a point.
     pub fn arm(&self, name: &str) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).insert(name.to_owned());
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .armed
+            .insert(name.to_owned());
     }
 
     /// Disarms every point.
     pub fn clear(&self) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        s.armed.clear();
+        s.reached.clear();
+    }
+
+    /// Whether a job has reached the armed point `name` and is frozen there.
+    pub fn frozen_at(&self, name: &str) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).reached.contains(name)
     }
 
     /// If `name` is armed, never returns (the job is frozen until the process is dropped).
     pub async fn reach(&self, name: &str) {
-        let armed = self.0.lock().unwrap_or_else(|e| e.into_inner()).contains(name);
+        let armed = {
+            let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let armed = s.armed.contains(name);
+            if armed {
+                s.reached.insert(name.to_owned());
+            }
+            armed
+        };
         if armed {
             tracing::warn!(point = name, "crash point reached; this job stops here");
             std::future::pending::<()>().await;
@@ -99,6 +123,18 @@ pub struct AppState {
     pub crash_points: CrashPoints,
     /// The bound on concurrent password hashing (console sign-in).
     pub password_hashing: Arc<crate::console::sign_in::PasswordHashing>,
+    /// API keys checked recently (see [`crate::api::keys::KeyCache`]).
+    pub api_keys: Arc<crate::api::keys::KeyCache>,
+    /// The clock: the system's, or one a test moves. The queue (due times, leases), the
+    /// workers and the WeChat client (token expiry) read it.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Now, by the service's clock (unix ms).
+    pub fn now_ms(&self) -> i64 {
+        crate::store::ms_of(self.clock.now())
+    }
 }
 
 /// A built service, bound and ready to run.
@@ -121,6 +157,16 @@ impl Application {
     /// Builds the service on a listener already bound (tests learn the port first, to tell the
     /// emulator which redirect host to accept).
     pub async fn build_with_listener(settings: Settings, listener: std::net::TcpListener) -> Result<Self, StartError> {
+        Self::build_with_clock(settings, listener, Arc::new(SystemClock)).await
+    }
+
+    /// Builds the service on `listener` with `clock` as its sense of time (tests pass a clock
+    /// they move, so a lease runs out without waiting for it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        listener: std::net::TcpListener,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
         let component_appid = AppId::parse(settings.component.appid.clone())
             .map_err(|e| StartError::Settings(format!("component.appid: {e}")))?;
         let mut crypt = MsgCrypt::new(
@@ -151,7 +197,10 @@ impl Application {
         ));
         let component_secret = Secret::parse(settings.component.secret.expose())
             .map_err(|e| StartError::Settings(format!("component.secret: {e}")))?;
+        let metrics = Arc::new(Metrics::default());
         let config = ClientConfig::builder(component_appid.clone(), component_secret)
+            .observer(metrics.clone())
+            .clock(clock.clone())
             .token(settings.component.token.expose())
             .encoding_aes_key(settings.component.encoding_aes_key.expose())
             .api_base(settings.api_base.clone())
@@ -200,7 +249,8 @@ impl Application {
             instance,
             Duration::from_secs(settings.job_lease_secs.max(1)),
             settings.job_max_attempts.max(1),
-        );
+        )
+        .with_clock(clock.clone());
         let state = AppState {
             db: db.clone(),
             secrets,
@@ -211,13 +261,15 @@ impl Application {
             queue,
             public_url,
             component_appid,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
                 .build()
                 .map_err(|e| StartError::Settings(format!("HTTP client: {e}")))?,
             crash_points: CrashPoints::default(),
             password_hashing: Arc::default(),
+            api_keys: Arc::default(),
+            clock: clock.clone(),
         };
         crate::api::keys::install_bootstrap_key(&state)
             .await
@@ -249,7 +301,10 @@ impl Application {
     /// Serves HTTP and runs the workers until the future is dropped or the server fails.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let api = crate::api::router(self.state.clone()).merge(crate::recovery::routes(self.state.clone()));
-        let router = crate::api::outer_layers(crate::console::mount(api, self.state.clone()));
+        let router = crate::api::outer_layers(
+            crate::console::mount(api, self.state.clone()),
+            self.state.metrics.clone(),
+        );
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -273,7 +328,7 @@ async fn run_workers(state: AppState) {
         let state = state.clone();
         async move {
             loop {
-                match run_chain(&state, now_ms()).await {
+                match run_chain(&state, state.now_ms()).await {
                     Ok(true) => {}
                     Ok(false) => tokio::time::sleep(poll).await,
                     Err(e) => {
@@ -315,15 +370,15 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
         let budget = state.queue.lease() / 3;
         let mut steps = 0;
         let outcome = loop {
+            let step_started = std::time::Instant::now();
             let outcome = match with_heartbeat(state, &job, dispatch(state, &job)).await {
                 Ok(o) => o,
                 Err(e) => Outcome::Retry(format!("{e:#}")),
             };
+            state.metrics.job_ran(&job.kind, &outcome, step_started.elapsed());
             steps += 1;
             match outcome {
-                Outcome::WaitUntil(at) if at <= now_ms() && steps < max_steps && claimed.elapsed() < budget => {
-                    state.metrics.job_ran(&job.kind, &outcome);
-                }
+                Outcome::WaitUntil(at) if at <= state.now_ms() && steps < max_steps && claimed.elapsed() < budget => {}
                 other => break other,
             }
         };
@@ -331,7 +386,6 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
             Outcome::Retry(e) | Outcome::Dead(e) => tracing::warn!(error = %e, ?outcome, "job failed"),
             _ => tracing::debug!(?outcome, steps, "job ran"),
         }
-        state.metrics.job_ran(&job.kind, &outcome);
         if !state.queue.finish(&job, &outcome).await? {
             tracing::warn!("job claim was lost before it finished; its outcome is dropped");
         }
@@ -349,8 +403,8 @@ pub async fn drain(state: &AppState, ahead: Duration) -> anyhow::Result<usize> {
     // One horizon for the whole drain (or now, whichever is later), so a step that hands over
     // to the next at once runs, and a job that reschedules itself past the horizon (a poll, the
     // upkeep sweep) does not run again and again.
-    let horizon = now_ms() + i64::try_from(ahead.as_millis()).unwrap_or(0);
-    while run_chain(state, horizon.max(now_ms())).await? {
+    let horizon = state.now_ms() + i64::try_from(ahead.as_millis()).unwrap_or(0);
+    while run_chain(state, horizon.max(state.now_ms())).await? {
         ran += 1;
         if ran > 10_000 {
             anyhow::bail!("more than 10000 jobs in one drain: a job keeps rescheduling itself");
@@ -406,7 +460,7 @@ pub async fn audit(state: &AppState, actor: &str, action: &str, subject: &str, d
         action,
         subject,
         detail,
-        now_ms()
+        state.now_ms()
     );
     if let Err(e) = result {
         tracing::error!(error = %e, action, "cannot write the audit log");

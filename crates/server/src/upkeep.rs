@@ -26,7 +26,7 @@ const CLIENT_MARGIN_MS: i64 = 5 * 60 * 1000;
 pub async fn schedule(state: &AppState) -> anyhow::Result<()> {
     state
         .queue
-        .enqueue(&state.db, JOB, &serde_json::json!({}), Some(JOB), now_ms())
+        .enqueue(&state.db, JOB, &serde_json::json!({}), Some(JOB), state.now_ms())
         .await?;
     Ok(())
 }
@@ -51,7 +51,7 @@ pub async fn plan_refresh(state: &AppState, appid: &AppId) -> anyhow::Result<()>
         .unwrap_or(1800)
         .max(1)
         * 1000;
-    let expires_at = expires.and_then(|e| e.0).unwrap_or(now_ms() + 7200 * 1000);
+    let expires_at = expires.and_then(|e| e.0).unwrap_or(state.now_ms() + 7200 * 1000);
     let next = refresh_moment(expires_at, window);
     execute!(
         &state.db,
@@ -78,7 +78,7 @@ pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
             "SELECT appid FROM authorizers
              WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1
              ORDER BY next_refresh_at LIMIT $2",
-            now_ms(),
+            state.now_ms(),
             BATCH
         )
         .context("cannot list tokens due")?;
@@ -98,14 +98,14 @@ pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
         }
     }
     prune(state).await?;
-    if let Err(e) = crate::setup::sweep_materials(state, now_ms()).await {
+    if let Err(e) = crate::setup::sweep_materials(state, state.now_ms()).await {
         tracing::warn!(error = %format!("{e:#}"), "cannot sweep materials; trying again at the next sweep");
     }
     let interval = i64::try_from(state.settings.token_upkeep_interval_secs)
         .unwrap_or(60)
         .max(1)
         * 1000;
-    Ok(Outcome::WaitUntil(now_ms() + interval))
+    Ok(Outcome::WaitUntil(state.now_ms() + interval))
 }
 
 /// Spaces refreshes at most `rate` a second (0: no limit), so a backlog does not burst into
@@ -139,7 +139,7 @@ impl Pace {
 /// pushes after 30 (their dedupe window is minutes; the history of each workflow stays).
 async fn prune(state: &AppState) -> anyhow::Result<()> {
     const DAY: i64 = 24 * 3600 * 1000;
-    let now = now_ms();
+    let now = state.now_ms();
     execute!(
         &state.db,
         "DELETE FROM jobs WHERE status = 'succeeded' AND updated_at < $1",
@@ -173,7 +173,7 @@ async fn refresh_one(state: &AppState, appid: AppId) -> anyhow::Result<()> {
                 &state.db,
                 "UPDATE authorizers SET status = 'refresh_rejected', next_refresh_at = NULL, flag_reason = $1, updated_at = $2 WHERE appid = $3",
                 "WeChat rejected the refresh token (61023): the account must authorize this platform again",
-                now_ms(),
+                state.now_ms(),
                 appid.as_str()
             )
             .context("cannot flag an authorizer")?;
@@ -185,7 +185,7 @@ async fn refresh_one(state: &AppState, appid: AppId) -> anyhow::Result<()> {
             execute!(
                 &state.db,
                 "UPDATE authorizers SET next_refresh_at = $1 WHERE appid = $2",
-                now_ms() + 60_000,
+                state.now_ms() + 60_000,
                 appid.as_str()
             )
             .context("cannot reschedule a refresh")?;

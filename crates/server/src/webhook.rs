@@ -6,7 +6,7 @@
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::store::{AsExec, now_ms};
+use crate::store::AsExec;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 
@@ -23,8 +23,8 @@ pub async fn enqueue(
     if state.settings.webhook.url.is_none() {
         return Ok(());
     }
-    let body = serde_json::json!({ "event": event, "at": now_ms(), "data": data });
-    state.queue.enqueue(target, JOB, &body, None, now_ms()).await?;
+    let body = serde_json::json!({ "event": event, "at": state.now_ms(), "data": data });
+    state.queue.enqueue(target, JOB, &body, None, state.now_ms()).await?;
     Ok(())
 }
 
@@ -51,7 +51,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     };
     let Event { event } = job.payload()?;
     let body = job.payload.clone();
-    let timestamp = (now_ms() / 1000).to_string();
+    let timestamp = (state.now_ms() / 1000).to_string();
     let mut request = state
         .http
         .post(url)

@@ -7,6 +7,7 @@ mod flight;
 mod harness;
 mod lessons;
 mod lifecycle;
+mod observer;
 mod registration_routes;
 mod retry;
 mod scripted;

@@ -237,3 +237,83 @@ async fn trial_registration_rename_and_conversion_through_the_sdk() {
         .unwrap_err();
     assert!(matches!(err, Error::Api { code: 91021, .. }), "{err}");
 }
+
+#[tokio::test]
+async fn personal_task_status_follows_the_users_steps_through_the_sdk() {
+    let h = Harness::start().await;
+    h.push_ticket().await;
+    let task = h
+        .client
+        .register_personal(&PersonalCreateRequest::new(builtin::PERSON_OK, "13800138000"))
+        .await
+        .expect("create");
+    let steps = [
+        ("agreed", TaskStatus::Agreed),
+        ("face_started", TaskStatus::FaceStarted),
+        ("face_checked", TaskStatus::FaceOk),
+        ("code_sent", TaskStatus::PhoneCodeSent),
+        ("phone_verified", TaskStatus::PhoneOk),
+        ("submitted", TaskStatus::Submitted),
+    ];
+    for (until, want) in steps {
+        h.post(
+            "/__emulator/register-tasks/confirm",
+            json!({"id": task.taskid, "until": until}),
+        )
+        .await;
+        let seen = h.client.personal_task(&task.taskid).await.unwrap().status;
+        assert_eq!(seen, want, "{until}");
+        assert!(!seen.is_final(), "{until}");
+        let meaning = seen.entry().expect("the catalog explains every step");
+        assert!(!meaning.zh.is_empty() && !meaning.en.is_empty());
+    }
+    // The next confirmation runs the checks.
+    h.post("/__emulator/register-tasks/confirm", json!({"id": task.taskid}))
+        .await;
+    assert_eq!(
+        h.client.personal_task(&task.taskid).await.unwrap().status,
+        TaskStatus::MiniProgramCreated
+    );
+    let minor = h
+        .client
+        .register_personal(&PersonalCreateRequest::new(builtin::PERSON_MINOR, "13800138000"))
+        .await
+        .expect("create");
+    h.post(
+        "/__emulator/register-tasks/confirm",
+        json!({"id": minor.taskid, "phone_ok": false}),
+    )
+    .await;
+    // The code was wrong: the task ends with 8.
+    let ended = h.client.personal_task(&minor.taskid).await.unwrap().status;
+    assert_eq!(ended, TaskStatus::PhoneFailed);
+    assert!(ended.is_final());
+}
+
+#[tokio::test]
+async fn individual_platform_is_refused_with_its_catalog_entry() {
+    let h = Harness::start().await;
+    h.push_ticket().await;
+    h.post(
+        "/__emulator/components",
+        json!({"appid": builtin::COMPONENT_APPID, "subject_type": "individual"}),
+    )
+    .await;
+    let err = h
+        .client
+        .register_enterprise(&EnterpriseCreateRequest::new(
+            builtin::ENT_OK_NAME,
+            builtin::ENT_OK,
+            "13800138000",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(89295), "{err}");
+    let err = h
+        .client
+        .register_personal(&PersonalCreateRequest::new(builtin::PERSON_OK, "13800138000"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(86040), "{err}");
+    assert!(err.to_string().contains("personal third-party platform"), "{err}");
+}

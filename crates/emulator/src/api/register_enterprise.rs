@@ -3,10 +3,12 @@
 //!
 //! 1. the component token, as `access_token` or `component_access_token`;
 //! 2. `action` other than create/query → -1 (非法 action 参数);
-//! 3. no `"new_version": true` → -1 `system error` (the old version is offline);
+//! 3. no `"new_version": true` → -1 `system error` (the old version is offline; with
+//!    `legacy_routes = "online"` the old rules of `register_legacy.rs` apply);
 //! 4. `name`, `code` or `component_phone` missing → 86030;
 //! 5. `code` not 18 digits/upper-case letters → 89255;
-//! 6. the component unpublished or missing Mini Program sets → 89254;
+//! 6. the component owned by a person (`subject_type = "individual"`) → 89295; unpublished or
+//!    missing Mini Program sets → 89254;
 //! 7. a known code with another name → 86022; a known enterprise not operating → 86021;
 //! 8. a task for the same code opened less than `subject_task_interval_secs` (24 h) ago → 89249.
 //!
@@ -14,7 +16,7 @@
 //! an unknown taskid, or one of another component → 89250.
 
 use super::json_object;
-use super::register_task::{answer, component_ready, host, is_new_version, old_version, required};
+use super::register_task::{answer, component_ready, host, is_new_version, legacy_online, offline, required};
 use crate::error::{ApiResult, WxError};
 use crate::register_task::TaskRoute;
 use crate::state::{Inner, Query};
@@ -44,7 +46,16 @@ pub async fn enterprise(
 fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult {
     let map = json_object(body)?;
     if !is_new_version(&map) {
-        return Err(old_version(inner));
+        if !legacy_online(&inner.world.read()) {
+            return Err(offline());
+        }
+        // The old version (legacy_routes = "online"): the legal person by openid.
+        let task =
+            super::register_legacy::enterprise_task(inner, component, host, &map, "legal_persona_openid", 86030)?;
+        return Ok(answer(
+            component,
+            RegisterTaskResponse::new(task.id, task.authorize_url, TaskStatus::Created),
+        ));
     }
     let (Some(name), Some(code), Some(phone)) = (
         required(&map, "name"),
@@ -64,7 +75,7 @@ fn create(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResult 
     }
     let now = inner.now();
     let mut w = inner.world.write();
-    component_ready(&w, component, 89254, 89254)?;
+    component_ready(&w, component, 89295, 89254, 89254)?;
     if let Some(e) = w.registration.enterprises.get(&code) {
         if e.name != name {
             return Err(WxError::of(86022));

@@ -2,6 +2,7 @@
 //! answer built from the protocol's types, the old-version refusal, the component's checks.
 
 use crate::error::{Reply, WxError};
+use crate::subject::{ComponentSubject, LegacyRoutes};
 use crate::world::World;
 use axum::http::HeaderMap;
 use fastreg_protocol::endpoint::Envelope;
@@ -29,20 +30,9 @@ pub fn offline() -> WxError {
     WxError::new(-1, "system error")
 }
 
-/// The answer to an old-version body: `-1` (WeChat today), or with
-/// `registration.old_versions_offline = false` a 86030 that names the missing field (the old
-/// flows themselves are not emulated).
-pub fn old_version(inner: &crate::state::Inner) -> WxError {
-    old_version_in(&inner.world.read())
-}
-
-/// [`old_version`] with the world already locked.
-pub fn old_version_in(w: &World) -> WxError {
-    if w.registration.settings.old_versions_offline {
-        offline()
-    } else {
-        WxError::new(86030, "lack of some params: new_version must be true")
-    }
+/// Whether the old versions answer with their old rules (`legacy_routes = "online"`).
+pub fn legacy_online(w: &World) -> bool {
+    w.registration.settings.legacy_routes == LegacyRoutes::Online
 }
 
 /// Whether the body says `"new_version": true` (a JSON boolean; the string "true" is accepted
@@ -56,12 +46,24 @@ pub fn is_new_version(map: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
-/// The component's publication and permission sets: `Err(code)` with the route's code for
-/// "not published" / "missing sets".
-pub fn component_ready(w: &World, component: &str, unpublished: i64, missing: i64) -> Result<(), WxError> {
+/// The component's subject, publication and permission sets: `Err(code)` with the route's
+/// code for "owned by a person" / "not published" / "missing sets".
+pub fn component_ready(
+    w: &World,
+    component: &str,
+    individual: i64,
+    unpublished: i64,
+    missing: i64,
+) -> Result<(), WxError> {
     let Some(c) = w.components.get(component) else {
         return Err(WxError::of(61011));
     };
+    if c.subject_type == ComponentSubject::Individual {
+        return Err(WxError::new(
+            individual,
+            "the third-party platform is owned by a person (个人主体), which this API does not serve",
+        ));
+    }
     if !c.def.published {
         return Err(WxError::new(
             unpublished,

@@ -6,14 +6,17 @@
 //!    documents no code; the emulator's choice);
 //! 3. the name contains 小程序, 微信, 腾讯 or a word of `rules.forbidden_nickname_words` /
 //!    `keyword_nickname_words` → 86011;
-//! 4. the component unpublished or missing Mini Program sets → 89254;
+//! 4. the component owned by a person → 89295; unpublished or missing Mini Program sets →
+//!    89254;
 //! 5. an openid no person has → 40003.
 //!
 //! POST /wxa/verifybetaweapp (the trial's token), in order:
 //! 1. not an unconverted, unexpired trial → 91021;
 //! 2. more than `verify_per_minute` (5) calls in the last minute → 45011, more than
 //!    `verify_per_day` (100) in the last day → 45009 (every call counts);
-//! 3. no `new_version: true` beside or inside `verify_info` → -1;
+//! 3. no `new_version: true` beside or inside `verify_info` → -1 (with `legacy_routes =
+//!    "online"`, the old version: the legal person's fields, `code_type`, and the old checks of
+//!    `register_legacy.rs` — 86030, 89248, 89247, 89255, 86004, 61070; it answers without a URL);
 //! 4. `enterprise_name`, `code` or `component_phone` missing → 86030; a bad code → 89255;
 //! 5. a conversion task still open → 89251;
 //! 6. a known code with another name → 86022; not operating → 86021.
@@ -22,7 +25,7 @@
 //! name → 86030; a keyword → 86011; else the name becomes `name + 的体验小程序`.
 
 use super::json_object;
-use super::register_task::{answer, component_ready, host, is_new_version, old_version_in, required};
+use super::register_task::{answer, component_ready, host, is_new_version, legacy_online, offline, required};
 use crate::error::{ApiResult, WxError};
 use crate::register_task::{TaskRoute, trial_name};
 use crate::state::{Inner, Query};
@@ -81,7 +84,7 @@ fn create_in(inner: &Inner, component: &str, host: &str, body: &[u8]) -> ApiResu
     if keyword_in(&w, &name) {
         return Err(keyword_error());
     }
-    component_ready(&w, component, 89254, 89254)?;
+    component_ready(&w, component, 89295, 89254, 89254)?;
     if w.registration.person_by_openid(&openid).is_none() {
         return Err(WxError::new(40003, "invalid openid"));
     }
@@ -136,8 +139,18 @@ fn verify_in(inner: &Inner, component: &str, appid: &str, host: &str, body: &[u8
         Some(Value::Object(o)) => o.clone(),
         _ => serde_json::Map::new(),
     };
-    if !is_new_version(&map) && !is_new_version(&info) {
-        return Err(old_version_in(&w));
+    let legacy = !is_new_version(&map) && !is_new_version(&info);
+    if legacy && !legacy_online(&w) {
+        return Err(offline());
+    }
+    let mut legal = None;
+    if legacy {
+        // The old version (legacy_routes = "online"): the legal person named, any code type.
+        let extra = ["legal_persona_idcard", "component_phone"];
+        let (_, _, person, legal_name) =
+            super::register_legacy::legacy_fields(&info, "enterprise_name", "legal_persona_wechat", &extra, 86030)?;
+        let wechat = super::register_legacy::legacy_person(&w, &person, &legal_name)?;
+        legal = Some((wechat, legal_name));
     }
     let (Some(name), Some(code), Some(phone)) = (
         required(&info, "enterprise_name"),
@@ -149,7 +162,7 @@ fn verify_in(inner: &Inner, component: &str, appid: &str, host: &str, body: &[u8
             "lack of some params: verify_info needs enterprise_name, code and component_phone",
         ));
     };
-    if !is_credit_code(&code) {
+    if !legacy && !is_credit_code(&code) {
         return Err(WxError::new(89255, "enterprise code invalid"));
     }
     if w.registration
@@ -177,8 +190,17 @@ fn verify_in(inner: &Inner, component: &str, appid: &str, host: &str, body: &[u8
             t.code = code;
             t.component_phone = phone;
             t.appid = Some(appid.to_owned());
+            if let Some((wechat, legal_name)) = legal {
+                t.legacy = true;
+                t.wxuser = wechat;
+                t.legal_persona_name = legal_name;
+            }
         });
     inner.due_at(task.expires_at);
+    if task.legacy {
+        // The old version answered errcode/errmsg only (template messages did the rest).
+        return Ok(answer(appid, Empty {}));
+    }
     Ok(answer(appid, VerifyBetaResponse::new(task.authorize_url)))
 }
 

@@ -56,6 +56,10 @@ pub const PERSON_ID_CARD_CAP: &str = "reg_user_id_card_cap";
 /// Its ID card is blacklisted: push 1008.
 pub const PERSON_ID_CARD_BLACKLISTED: &str = "reg_user_id_card_blacklisted";
 
+/// Under 18: a personal registration passes the face and phone steps, then fails with task
+/// status 11 (创建失败).
+pub const PERSON_MINOR: &str = "reg_user_minor";
+
 /// The openid the built-in scenario gives a user: `o` + the WeChat id.
 pub fn openid_of(wechat_id: &str) -> String {
     if wechat_id == PERSON_OK {
@@ -74,6 +78,7 @@ fn person(wechat_id: &str, name: &str, id_card: &str, phone: &str, mini_programs
         phone: phone.to_owned(),
         blacklisted,
         mini_programs,
+        minor: false,
     }
 }
 
@@ -125,6 +130,10 @@ pub fn persons() -> Vec<PersonDef> {
             false,
         ),
         person("legal_zhangsan", "张三", "440301198001010011", "13700000001", 0, false),
+        PersonDef {
+            minor: true,
+            ..person(PERSON_MINOR, "郑小", "440301201001010099", "13800000009", 0, false)
+        },
     ]
 }
 

@@ -387,7 +387,7 @@ async fn control_upserts_enterprise_and_person() {
 }
 
 #[tokio::test]
-async fn enterprise_push_100002_timeout_after_opening_the_page() {
+async fn enterprise_push_100001_timeout_after_opening_the_page() {
     let mut r = RegEnv::start().await;
     let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
     let page = r
@@ -400,5 +400,21 @@ async fn enterprise_push_100002_timeout_after_opening_the_page() {
     assert_eq!(page.status(), 200);
     r.advance(86_400).await;
     let push = r.push(RegistrationKind::FastRegister, 1).await;
+    assert_eq!(push.register_status(), RegisterPushStatus::TimeoutBeforeIdCheck);
+    assert_eq!(push.status, 100_001);
+}
+
+#[tokio::test]
+async fn enterprise_push_100002_timeout_after_starting_the_face_check() {
+    let mut r = RegEnv::start().await;
+    let v = r.enterprise(ENT_OK_NAME, ENT_OK).await;
+    let taskid = v["taskid"].as_str().unwrap();
+    let c = r.confirm_with(json!({"id": taskid, "until": "face_started"})).await;
+    assert_eq!(c["status"], 4, "{c}");
+    assert_eq!(r.query("enterprise", taskid).await["status"], 4);
+    r.advance(86_400).await;
+    let push = r.push(RegistrationKind::FastRegister, 1).await;
     assert_eq!(push.register_status(), RegisterPushStatus::TimeoutBeforeFaceCheck);
+    assert_eq!(push.status, 100_002);
+    assert!(push.appid.is_none() && push.auth_code.is_none());
 }

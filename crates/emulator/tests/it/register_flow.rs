@@ -15,7 +15,12 @@ pub struct RegEnv {
 
 impl RegEnv {
     pub async fn start() -> RegEnv {
-        let env = Env::start().await;
+        Self::with(fastreg_emulator::Scenario::builtin()).await
+    }
+
+    /// As [`RegEnv::start`], from a scenario.
+    pub async fn with(scenario: fastreg_emulator::Scenario) -> RegEnv {
+        let env = Env::with(scenario).await;
         let receiver = Receiver::start().await;
         let v = env
             .control(
@@ -78,6 +83,57 @@ impl RegEnv {
                 json!({"id": id, "decline": decline, "face_ok": face_ok}),
             )
             .await
+    }
+
+    /// The control API's confirmation with a body of its own (`until`, `phone_ok`, …).
+    pub async fn confirm_with(&self, body: Value) -> Value {
+        self.env.control("register-tasks/confirm", body).await
+    }
+
+    /// `action=query` of the enterprise or personal route.
+    pub async fn query(&self, route: &str, taskid: &str) -> Value {
+        self.env
+            .post(
+                &format!(
+                    "/wxa/component/fastregister{route}weapp?action=query&access_token={}",
+                    self.ctoken
+                ),
+                json!({"taskid": taskid, "new_version": true}),
+            )
+            .await
+    }
+
+    /// A component token of another built-in component (they share a secret).
+    pub async fn other_ctoken(&self, component: &str) -> String {
+        self.env.component_token_of(component, OTHER_COMPONENTS_SECRET).await
+    }
+
+    /// A confirmed trial: (appid, its access token, unique_id).
+    pub async fn trial_mp(&self) -> (String, String, String) {
+        let v = self.trial("小麦烤鸡", PERSON_OK_OPENID).await;
+        assert_eq!(v["errcode"], 0, "{v}");
+        let unique_id = v["unique_id"].as_str().unwrap().to_owned();
+        let c = self.confirm(&unique_id, false, true).await;
+        assert_eq!(c["status"], 12, "{c}");
+        let push = self.push(RegistrationKind::TrialCreated, 1).await;
+        let appid = push.appid.clone().unwrap().into_string();
+        let code = self.authorized_code(&appid).await;
+        let token = self.exchange_and_call(&code, &appid).await;
+        (appid, token, unique_id)
+    }
+
+    /// A Mini Program registered through the enterprise route: (appid, its access token).
+    pub async fn enterprise_mp(&self) -> (String, String) {
+        let v = self.enterprise(ENT_OK_NAME, ENT_OK).await;
+        assert_eq!(v["errcode"], 0, "{v}");
+        let c = self.confirm(v["taskid"].as_str().unwrap(), false, true).await;
+        assert_eq!(c["status"], 12, "{c}");
+        let push = self.push(RegistrationKind::FastRegister, 1).await;
+        let appid = push.appid.clone().unwrap().into_string();
+        let token = self
+            .exchange_and_call(push.auth_code.as_ref().unwrap().as_str(), &appid)
+            .await;
+        (appid, token)
     }
 
     /// Waits for the `n`-th registration push of a kind (1-based) and parses it.

@@ -31,7 +31,7 @@ mini_programs = 0
 
 [registration]
 task_ttl_secs = 3600
-old_versions_offline = false
+legacy_routes = "online"
 personal_push_shape = "doc"
 "#;
 
@@ -73,7 +73,7 @@ async fn scenario_toml_enterprises_persons_and_settings_apply() {
     // task_ttl_secs = 3600.
     r.advance(3600).await;
     assert_eq!(r.task(v["taskid"].as_str().unwrap()).await["status"], 1);
-    // old_versions_offline = false: the old body names the missing field.
+    // legacy_routes = "online": the old version's rules answer, and name the missing field.
     let old = r
         .env
         .post(
@@ -85,6 +85,7 @@ async fn scenario_toml_enterprises_persons_and_settings_apply() {
         )
         .await;
     assert_err(&old, 86030);
+    assert!(old["errmsg"].as_str().unwrap().contains("code_type"), "{old}");
     // The built-in subjects are gone.
     let unknown = r.personal(PERSON_OK).await;
     assert_err(&unknown, 86032);

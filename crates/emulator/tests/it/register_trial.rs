@@ -8,18 +8,8 @@ use fastreg_protocol::event::RegistrationKind;
 use fastreg_protocol::registration::{RegisterPushStatus, TrialPushStatus};
 use serde_json::{Value, json};
 
-/// A confirmed trial: (appid, its access token, unique_id).
 async fn trial(r: &RegEnv) -> (String, String, String) {
-    let v = r.trial("小麦烤鸡", PERSON_OK_OPENID).await;
-    assert_eq!(v["errcode"], 0, "{v}");
-    let unique_id = v["unique_id"].as_str().unwrap().to_owned();
-    let c = r.confirm(&unique_id, false, true).await;
-    assert_eq!(c["status"], 12, "{c}");
-    let push = r.push(RegistrationKind::TrialCreated, 1).await;
-    let appid = push.appid.clone().unwrap().into_string();
-    let code = r.authorized_code(&appid).await;
-    let token = r.exchange_and_call(&code, &appid).await;
-    (appid, token, unique_id)
+    r.trial_mp().await
 }
 
 async fn verify(r: &RegEnv, token: &str, body: Value) -> Value {

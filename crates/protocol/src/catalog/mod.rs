@@ -98,6 +98,12 @@ pub fn all() -> &'static [ErrorEntry] {
     })
 }
 
+/// The codes of the registration routes other than fast registration from an Official Account
+/// (`registration-routes.md`: enterprise, personal, trial), sorted by code.
+pub fn registration_routes() -> &'static [ErrorEntry] {
+    registration_routes::ENTRIES
+}
+
 /// The entry of a code, if known.
 pub fn lookup(code: i64) -> Option<&'static ErrorEntry> {
     let all = all();

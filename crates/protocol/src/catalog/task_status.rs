@@ -235,6 +235,14 @@ static REGISTER_PUSH: &[StatusEntry] = &[
         "Check with the user, then start again if they want to.",
     ),
     st(
+        8,
+        true,
+        "手机验证失败（模拟器取值：文档未给出）",
+        "phone verification failed (the emulator's number, borrowed from the task table: WeChat documents none)",
+        "重新发起，提醒用户填写发到其手机的验证码。",
+        "Start again and remind the user to enter the code sent to their phone.",
+    ),
+    st(
         101,
         true,
         "工商数据返回：“企业已注销”",

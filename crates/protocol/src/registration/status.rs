@@ -128,6 +128,8 @@ status_enum!(
         Success = 0,
         /// 2 declined (the emulator's number; WeChat documents none).
         Declined = 2,
+        /// 8 phone verification failed (the emulator's number; WeChat documents none).
+        PhoneFailed = 8,
         /// 101 企业已注销.
         EnterpriseCancelled = 101,
         /// 102 企业不存在或企业信息未更新.

@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The one error shape of the API.
 #[derive(Debug, Serialize)]
@@ -148,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit-log", get(resources::audit_log))
         .layer(axum::middleware::from_fn_with_state(state.clone(), keys::require_key))
         .route("/openapi.json", get(openapi::document))
+        .route_layer(axum::middleware::from_fn(crate::telemetry::note_route))
         .fallback(extract::unknown_route)
         .layer(axum::extract::DefaultBodyLimit::max(extract::BODY_LIMIT))
         .with_state(state.clone());
@@ -181,8 +183,9 @@ fn callbacks(state: AppState) -> Router<AppState> {
 
 /// The layers around the whole service (API, console, callbacks, pushes): every request is
 /// traced, and refused at the edge if it carries a control character ([`crate::edge`]).
-pub fn outer_layers(router: Router) -> Router {
+pub fn outer_layers(router: Router, metrics: Arc<crate::telemetry::Metrics>) -> Router {
     router
+        .route_layer(axum::middleware::from_fn(crate::telemetry::note_route))
         .layer(axum::middleware::from_fn(crate::edge::refuse_control_characters))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -190,4 +193,8 @@ pub fn outer_layers(router: Router) -> Router {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::telemetry::track_http,
+        ))
 }

@@ -112,7 +112,7 @@ async fn with_route(state: &AppState, mut view: Value) -> Result<Value, ApiError
     if let Some(appid) = &reg.mini_program_appid
         && let Some(t) = trial::get_trial(state, appid).await?
     {
-        view["trial"] = t.api_view();
+        view["trial"] = t.api_view(state.now_ms());
     }
     Ok(view)
 }
@@ -411,7 +411,7 @@ pub(super) async fn list_trials(State(state): State<AppState>) -> Result<axum::J
     let items: Vec<Value> = trial::open_trials(&state)
         .await?
         .iter()
-        .map(trial::Trial::api_view)
+        .map(|t| t.api_view(state.now_ms()))
         .collect();
     Ok(axum::Json(json!({ "items": items })))
 }

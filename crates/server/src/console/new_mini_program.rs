@@ -264,7 +264,7 @@ pub(super) async fn live(
                             p.big { (cx.t("新小程序已注册：", "The new Mini Program is registered: ")) a href={ "/console/mini-programs/" (mp) } { code.appid { (mp) } } }
                         }
                         @if let Some(t) = &trial {
-                            p { (cx.t("试用小程序，剩余 ", "A trial: ")) strong { (t.days_left(crate::store::now_ms()).max(0)) } (cx.t(" 天。", " days left. "))
+                            p { (cx.t("试用小程序，剩余 ", "A trial: ")) strong { (t.days_left(state.now_ms()).max(0)) } (cx.t(" 天。", " days left. "))
                                 a href={ "/console/trials/" (t.appid) } { (cx.t("改名或转正", "Rename or convert")) } }
                         }
                     }

@@ -10,7 +10,7 @@ use super::view::{self, Cx, Section, badge, when};
 use crate::routes::input::Conversion;
 use crate::routes::trial::{self, TrialError};
 use crate::startup::AppState;
-use crate::store::{history, now_ms};
+use crate::store::history;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::Uri;
@@ -27,7 +27,7 @@ pub(super) async fn list(
 ) -> Result<Markup, ConsoleError> {
     let cx = Cx::new(lang, &session, &uri, Section::Trials);
     let trials = trial::open_trials(&state).await?;
-    let now = now_ms();
+    let now = state.now_ms();
     let body = html! {
         p.hint { (cx.t("试用小程序 14 天后失效，除非转正。到期前 3 天会发送 trial.expiring webhook。",
             "A trial lapses after 14 days unless converted; the trial.expiring webhook is sent 3 days before.")) }
@@ -81,7 +81,7 @@ pub(super) async fn page(
             dl.facts {
                 dt { "AppID" } dd { a href={ "/console/mini-programs/" (t.appid) } { code { (t.appid) } } }
                 dt { (cx.t("名称", "Name")) } dd { (t.name) }
-                dt { (cx.t("失效时间", "Lapses")) } dd { (when(t.expires_at)) " · " (cx.t("剩余 ", "")) (t.days_left(now_ms()).max(0)) (cx.t(" 天", " days left")) }
+                dt { (cx.t("失效时间", "Lapses")) } dd { (when(t.expires_at)) " · " (cx.t("剩余 ", "")) (t.days_left(state.now_ms()).max(0)) (cx.t(" 天", " days left")) }
                 @if let Some(at) = t.converted_at { dt { (cx.t("已转正", "Converted")) } dd { (when(at)) } }
             }
         }

@@ -24,7 +24,7 @@ pub mod workflow;
 
 use crate::failure::Failure;
 use crate::startup::{AppState, audit};
-use crate::store::{now_ms, record_history};
+use crate::store::record_history;
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
@@ -325,7 +325,7 @@ pub async fn start(
         (None, json) => json,
     };
     let id = uuid::Uuid::new_v4().to_string();
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     execute!(
         &mut tx,
@@ -426,7 +426,7 @@ pub async fn restart(state: &AppState, id: &str, actor: &str) -> Result<String, 
         &mut tx,
         "UPDATE registrations SET restarted_as = $1, updated_at = $2 WHERE id = $3 AND restarted_as IS NULL",
         &new_id,
-        now_ms(),
+        state.now_ms(),
         id
     )
     .context("cannot note the restart")?;

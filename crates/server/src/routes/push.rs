@@ -21,7 +21,7 @@ use super::{AWAITING_USER, CREATE_UNKNOWN, CREATING, EXCHANGING, Route, RouteReg
 use crate::execute;
 use crate::registration::FAILED;
 use crate::startup::AppState;
-use crate::store::{now_ms, record_history};
+use crate::store::record_history;
 use anyhow::Context;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use fastreg_protocol::event::{RegistrationKind, RegistrationPush};
@@ -45,7 +45,7 @@ pub async fn received(state: &AppState, push: &RegistrationPush) -> anyhow::Resu
         (_, Route::Personal) => (StatusTable::Task, "task"),
         _ => (StatusTable::RegisterPush, "register_push"),
     };
-    let now = now_ms();
+    let now = state.now_ms();
     if push.status == 0 {
         let Some(appid) = push.appid.clone() else {
             tracing::warn!(registration = %reg.id, "a success push without an appid; waiting for the poll");
@@ -76,7 +76,7 @@ pub async fn received(state: &AppState, push: &RegistrationPush) -> anyhow::Resu
             // A trial's Mini Program is claimed once its token is in: the `authorized` push
             // exchanges its own code only for an account nobody claimed yet.
             if push.auth_code.is_some() {
-                claim(&mut tx, &reg.id, &appid).await?;
+                claim(&mut tx, &reg.id, &appid, now).await?;
             }
             record_history(
                 &mut tx,

@@ -18,7 +18,7 @@ use super::{TASK_TTL_MS, china_time, status_failure};
 use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{AsExec, Tx, now_ms, record_history};
+use crate::store::{AsExec, Tx, record_history};
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
 use fastreg_protocol::AppId;
@@ -62,11 +62,11 @@ impl Trial {
         (self.expires_at - now).div_euclid(24 * 3600 * 1000)
     }
 
-    /// As the API shows it.
-    pub fn api_view(&self) -> Value {
+    /// As the API shows it at `now` (unix ms).
+    pub fn api_view(&self, now: i64) -> Value {
         json!({
             "appid": self.appid, "registration_id": self.registration_id, "name": self.name,
-            "expires_at": self.expires_at, "days_left": self.days_left(now_ms()),
+            "expires_at": self.expires_at, "days_left": self.days_left(now),
             "converted": self.converted_at.is_some(), "converted_at": self.converted_at,
             "created_at": self.created_at,
         })
@@ -120,7 +120,7 @@ pub async fn run_reminder(state: &AppState, job: &Job) -> anyhow::Result<Outcome
     let n = execute!(
         &mut tx,
         "UPDATE trials SET reminded_at = $1 WHERE appid = $2 AND reminded_at IS NULL",
-        now_ms(),
+        state.now_ms(),
         &appid
     )
     .context("cannot note the reminder")?;
@@ -130,7 +130,7 @@ pub async fn run_reminder(state: &AppState, job: &Job) -> anyhow::Result<Outcome
             &mut tx,
             "trial.expiring",
             json!({ "appid": appid, "name": trial.name, "expires_at": trial.expires_at,
-                    "days_left": trial.days_left(now_ms()).max(0) }),
+                    "days_left": trial.days_left(state.now_ms()).max(0) }),
         )
         .await?;
     }
@@ -248,7 +248,7 @@ pub async fn start(state: &AppState, appid: &str, input: Conversion, actor: &str
     input.check()?;
     open_trial(state, appid).await?;
     let id = uuid::Uuid::new_v4().to_string();
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let inserted = execute!(
         &mut tx,
@@ -299,14 +299,13 @@ pub async fn rename(state: &AppState, appid: &str, name: &str, actor: &str) -> R
     open_trial(state, appid).await?;
     let app = AppId::parse(appid).map_err(|e| TrialError::NotATrial(e.to_string()))?;
     let result = state.client.set_trial_nickname(&app, name).await;
-    state.metrics.wechat_call("setbetaweappnickname", result.is_ok());
     result?;
     let shown = format!("{name}{TRIAL_NAME_SUFFIX}");
     execute!(
         &state.db,
         "UPDATE trials SET name = $1, updated_at = $2 WHERE appid = $3",
         &shown,
-        now_ms(),
+        state.now_ms(),
         appid
     )
     .context("cannot store the trial's name")?;
@@ -345,7 +344,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
                 None,
             )
             .await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         super::CREATING | super::CREATE_UNKNOWN => send(state, &v).await,
         super::AWAITING_USER => look(state, &v).await,
@@ -370,14 +369,14 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         &state.db,
         "UPDATE beta_verifications SET state = 'creating', submissions = submissions + 1, updated_at = $1
          WHERE id = $2 AND state = $3 AND submissions = $4",
-        now_ms(),
+        state.now_ms(),
         &v.id,
         &v.state,
         v.submissions
     )
     .context("cannot mark the call")?;
     if n == 0 {
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     let again = v.submissions > 0;
     let v = Verification {
@@ -389,10 +388,9 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
     let req = VerifyBetaRequest::new(&input.enterprise_name, &input.code, &input.component_phone);
     state.crash_points.reach("routes.before_verify_beta").await;
     let result = state.client.verify_trial(&appid, &req).await;
-    state.metrics.wechat_call("verifybetaweapp", result.is_ok());
     match result {
         Ok(r) => {
-            let now = now_ms();
+            let now = state.now_ms();
             let mut tx = state.db.begin().await?;
             let n = execute!(
                 &mut tx,
@@ -413,7 +411,7 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         Err(e) if is_lost_answer(&e) || e.code() == Some(-1) => {
             let note = format!("verifybetaweapp: {}", crate::failure::what_happened(&e));
             move_to(state, &v, super::CREATE_UNKNOWN, Some(&note), None).await?;
-            Ok(Outcome::WaitUntil(now_ms() + 5_000))
+            Ok(Outcome::WaitUntil(state.now_ms() + 5_000))
         }
         Err(e) if again && e.code() == Some(TASK_PENDING) => {
             let free_at = v.created_at + TASK_TTL_MS;
@@ -451,7 +449,7 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
 
 /// awaiting_user without a push: a converted trial carries the enterprise's name.
 async fn look(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
-    let now = now_ms();
+    let now = state.now_ms();
     let expires = v.auth_expires_at.unwrap_or(v.created_at + TASK_TTL_MS);
     let input = v.input();
     let appid = AppId::parse(v.appid.clone()).context("the stored appid is malformed")?;
@@ -500,7 +498,7 @@ pub async fn verify_pushed(state: &AppState, push: &RegistrationPush) -> anyhow:
         &state.db,
         "UPDATE beta_verifications SET task_status = $1, updated_at = $2 WHERE id = $3",
         push.status,
-        now_ms(),
+        state.now_ms(),
         &v.id
     )
     .context("cannot store the status")?;
@@ -516,7 +514,7 @@ pub async fn verify_pushed(state: &AppState, push: &RegistrationPush) -> anyhow:
 
 /// → converted: the trial is a formal Mini Program; its registration's setup plan runs.
 async fn converted(state: &AppState, v: &Verification, note: &str) -> anyhow::Result<()> {
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let n = execute!(
         &mut tx,
@@ -576,7 +574,7 @@ async fn move_to(
         to,
         failure_json.as_deref(),
         note,
-        now_ms(),
+        state.now_ms(),
         &v.id,
         &v.state
     )

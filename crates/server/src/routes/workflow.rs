@@ -27,7 +27,7 @@ use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::registration::{FAILED, REGISTERED};
 use crate::startup::AppState;
-use crate::store::{AsExec, Tx, now_ms, record_history};
+use crate::store::{AsExec, Tx, record_history};
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
 use fastreg_client::Error as ClientError;
@@ -92,7 +92,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
             let note =
                 "the service stopped while create was in flight: WeChat may have opened a task whose link we never got";
             move_to(state, &reg, CREATING, CREATE_UNKNOWN, Some(note), None).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         CREATING | CREATE_UNKNOWN => create(state, &reg).await,
         AWAITING_USER => poll(state, &reg).await,
@@ -169,7 +169,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
         return Ok(Outcome::Done);
     }
     // The mark, before the call.
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     let n = execute!(
         &mut tx,
@@ -183,7 +183,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
     )
     .context("cannot mark the create call")?;
     if n == 0 {
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     let again = reg.submissions > 0;
     if again {
@@ -206,10 +206,9 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
     state.crash_points.reach("routes.before_create").await;
     let result = call_create(state, &input).await;
     state.crash_points.reach("routes.after_create").await;
-    state.metrics.wechat_call(create_name(reg.route()), result.is_ok());
     match result {
         Ok(created) => {
-            let now = now_ms();
+            let now = state.now_ms();
             let table = (reg.route() != Route::Trial).then_some("task");
             let mut tx = state.db.begin().await?;
             let n = execute!(
@@ -247,7 +246,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
                 "UPDATE registrations SET state = $1, submissions = submissions - 1, updated_at = $2
                  WHERE id = $3 AND state = 'creating'",
                 if again { CREATE_UNKNOWN } else { CREATING },
-                now_ms(),
+                state.now_ms(),
                 &reg.id
             )
             .context("cannot uncount a call that was not applied")?;
@@ -262,7 +261,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
             );
             move_to(state, &reg, CREATING, CREATE_UNKNOWN, Some(&note), None).await?;
             set_note(state, &reg.id, &note).await?;
-            Ok(Outcome::WaitUntil(now_ms()))
+            Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Err(e) if again && e.code() == Some(SUBJECT_TASK_OPEN) => {
             let free_at = reg.submitted_at.unwrap_or(now) + TASK_TTL_MS;
@@ -299,21 +298,13 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
                 crate::failure::what_happened(&e)
             );
             move_to(state, &reg, CREATING, CREATE_UNKNOWN, Some(&note), None).await?;
-            Ok(Outcome::WaitUntil(now_ms() + 5_000))
+            Ok(Outcome::WaitUntil(state.now_ms() + 5_000))
         }
         Err(e) => {
             let failure = Failure::from_client(&e);
             move_to(state, &reg, CREATING, FAILED, None, Some(&failure)).await?;
             Ok(Outcome::Done)
         }
-    }
-}
-
-fn create_name(route: Route) -> &'static str {
-    match route {
-        Route::Enterprise => "fastregisterenterpriseweapp",
-        Route::Personal => "fastregisterpersonalweapp",
-        _ => "fastregisterbetaweapp",
     }
 }
 
@@ -324,7 +315,7 @@ pub fn poll_backoff_ms(polls: i64) -> i64 {
 
 /// awaiting_user: the push did not come (yet); ask WeChat.
 async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outcome> {
-    let now = now_ms();
+    let now = state.now_ms();
     let expires = reg.auth_expires_at.unwrap_or(reg.created_at + TASK_TTL_MS);
     let last_look = now >= expires + EXPIRY_GRACE_MS;
     let found = match reg.route() {
@@ -337,7 +328,6 @@ async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outco
             } else {
                 state.client.personal_task(&task).await
             };
-            state.metrics.wechat_call("register_task_query", answer.is_ok());
             match answer {
                 Ok(r) => {
                     let status = r.status;
@@ -376,7 +366,7 @@ async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outco
              WHERE id = $4 AND state = 'awaiting_user'",
             appid.as_str(),
             &note,
-            now_ms(),
+            state.now_ms(),
             &reg.id
         )
         .context("cannot store the Mini Program")?;
@@ -384,7 +374,7 @@ async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outco
             record_history(&mut tx, &reg.subject(), Some(AWAITING_USER), EXCHANGING, Some(&note)).await?;
         }
         tx.commit().await?;
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     if last_look {
         move_to(state, reg, AWAITING_USER, FAILED, None, Some(&super::expired_failure())).await?;
@@ -407,7 +397,7 @@ async fn record_status(state: &AppState, reg: &RouteRegistration, status: i64, t
             "UPDATE registrations SET task_status = $1, task_status_table = $2, updated_at = $3 WHERE id = $4",
             status,
             table,
-            now_ms(),
+            state.now_ms(),
             &reg.id
         )
         .context("cannot store the task status")?;
@@ -505,7 +495,6 @@ async fn exchange(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<O
     if let Some(code) = open_code(state, &reg.id).await? {
         let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
         let result = crate::authorization::exchange(state, &code).await;
-        state.metrics.wechat_call("api_query_auth", result.is_ok());
         match result {
             Ok(_) if has_token(state, &appid).await.context("cannot read the token store")? => {
                 state.crash_points.reach("routes.after_query_auth").await;
@@ -531,7 +520,7 @@ async fn exchange(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<O
                 .context("cannot store the refresh token")?;
             finish(state, reg, &appid, "refresh token taken from the authorizer list").await
         }
-        None if now_ms() - reg.updated_at < 10 * 60_000 => Ok(Outcome::WaitUntil(now_ms() + 30_000)),
+        None if state.now_ms() - reg.updated_at < 10 * 60_000 => Ok(Outcome::WaitUntil(state.now_ms() + 30_000)),
         None => {
             let failure = Failure::new(
                 "not_authorized",
@@ -561,8 +550,7 @@ async fn open_code(state: &AppState, id: &str) -> anyhow::Result<Option<String>>
 }
 
 /// Records the Mini Program as this registration's.
-pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId) -> anyhow::Result<()> {
-    let now = now_ms();
+pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId, now: i64) -> anyhow::Result<()> {
     execute!(
         &mut *tx,
         "INSERT INTO mini_programs (appid, registration_id, oa_appid, created_at, updated_at) VALUES ($1, $2, NULL, $3, $3)
@@ -585,12 +573,12 @@ pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId) -> anyhow::R
 
 /// → registered: the Mini Program is ours; its setup plan starts (a trial's after conversion).
 async fn finish(state: &AppState, reg: &RouteRegistration, appid: &AppId, note: &str) -> anyhow::Result<Outcome> {
-    let now = now_ms();
+    let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     if !transition(state, &mut tx, reg, EXCHANGING, REGISTERED, Some(note), None).await? {
-        return Ok(Outcome::WaitUntil(now_ms()));
+        return Ok(Outcome::WaitUntil(state.now_ms()));
     }
-    claim(&mut tx, &reg.id, appid).await?;
+    claim(&mut tx, &reg.id, appid, now).await?;
     if reg.route() == Route::Trial {
         let name = match reg.input() {
             Some(RouteInput::Trial(t)) => format!("{}{TRIAL_NAME_SUFFIX}", t.name),
@@ -650,7 +638,7 @@ pub(crate) async fn transition(
          WHERE id = $4 AND state = $5",
         to,
         failure_json.as_deref(),
-        now_ms(),
+        state.now_ms(),
         &reg.id,
         from
     )

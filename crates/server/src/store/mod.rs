@@ -272,10 +272,18 @@ impl Tx {
     }
 }
 
-/// Now, in unix milliseconds.
+/// Now, in unix milliseconds, by the system clock. Code that holds an
+/// [`AppState`](crate::startup::AppState) asks its clock instead ([`AppState::now_ms`](crate::startup::AppState::now_ms)), which tests move.
 pub fn now_ms() -> i64 {
-    let now = time::OffsetDateTime::now_utc();
-    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    ms_of(std::time::SystemTime::now())
+}
+
+/// A moment as unix milliseconds (what every time column holds).
+pub fn ms_of(t: std::time::SystemTime) -> i64 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    }
 }
 
 /// Whether an error is a unique-constraint violation (a duplicate row).

@@ -155,6 +155,31 @@ async fn api_edges(db: Db) {
         "{metrics}"
     );
     assert!(metrics.contains("fastreg_events_received_total"), "{metrics}");
+    // HTTP latency per route pattern (never the concrete path), with method and status.
+    assert!(
+        metrics.contains(
+            "fastreg_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/registrations/{id}\",status=\"404\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "fastreg_http_request_duration_seconds_count{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("/registrations/nope"), "{metrics}");
+    // The authorization above called WeChat: api_query_auth is timed per endpoint and result.
+    assert!(
+        metrics.contains("fastreg_wechat_call_duration_seconds_count{endpoint=\"api_query_auth\",result=\"ok\"}"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("fastreg_job_step_duration_seconds_count{kind="),
+        "{metrics}"
+    );
+    assert!(metrics.contains("fastreg_tokens_due "), "{metrics}");
+    assert!(metrics.trim_end().ends_with("# EOF"), "{metrics}");
     app.cleanup().await;
 }
 on_both!(api_keys_errors_openapi_health_metrics, api_edges);

@@ -176,6 +176,42 @@ on_both!(
     keys_listed_and_revoked
 );
 
+/// A key's name is the actor of the audit log: one with an invisible character (which lets
+/// `\u{FEFF}admin` pass for `admin`) or of any length was stored (found by the attack runner).
+/// Both are refused with a message naming the field; nothing is stored.
+async fn key_names(db: Db) {
+    let Some(app) = spawn_app(db).await else { return };
+    let before = app.get("/api-keys").await["items"].as_array().map(Vec::len);
+    for (name, says) in [
+        (
+            "\u{FEFF}admin".to_owned(),
+            "name contains ZERO WIDTH NO-BREAK SPACE (U+FEFF)",
+        ),
+        (
+            "ops\u{202E}nimda".to_owned(),
+            "name contains RIGHT-TO-LEFT OVERRIDE (U+202E)",
+        ),
+        ("A".repeat(101), "name: at most 100 characters (it has 101)"),
+    ] {
+        let (status, body) = app
+            .api(reqwest::Method::POST, "/api-keys", Some(json!({ "name": name })))
+            .await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains(says)), "{body}");
+    }
+    assert_eq!(app.get("/api-keys").await["items"].as_array().map(Vec::len), before);
+    let (status, body) = app
+        .api(
+            reqwest::Method::POST,
+            "/api-keys",
+            Some(json!({ "name": "ੲ".repeat(100) })),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.cleanup().await;
+}
+on_both!(api_key_names_are_bounded_and_visible, key_names);
+
 /// `func_info` (an authorizer's permission sets) and `payload` (a job's parameters) are JSON
 /// values in the API's answers.
 async fn json_fields(db: Db) {

@@ -85,13 +85,15 @@ async fn crash_at(app: &mut TestApp, point: Option<&str>) -> Value {
                 .await;
             }
         }
-        // Give the frozen job a moment to be truly frozen at the point, then kill everything.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Wait until the job is frozen at the point, then kill everything.
+        let frozen = app.state.crash_points.clone();
+        wait_for("the job frozen at the point", async || frozen.frozen_at(point)).await;
         worker.abort();
     }
     app.restart().await;
-    // The dead instance's claim expires after the lease (1 s in these tests).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The dead instance's claim expires after the lease (1 s in these tests): move the
+    // service's clock past it instead of waiting.
+    app.clock.advance(Duration::from_millis(1100));
     app.drain_ahead(Duration::from_secs(10)).await;
     let done = registration_state(app, &id).await;
     assert_eq!(done["state"], "registered", "crash at {point:?}: {done:#}");
@@ -337,7 +339,8 @@ async fn spent_ticket_times_out(db: Db) {
     };
     app.authorize(OA_ENTERPRISE).await;
     let (id, _mp, calls) = lost_answer_then_spent_ticket(&app).await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // reconcile_timeout_secs (1 s here) passes on the service's clock.
+    app.clock.advance(Duration::from_millis(1100));
     app.drain_ahead(Duration::from_secs(6)).await;
     let failed = registration_state(&app, &id).await;
     assert_eq!(failed["state"], "failed", "{failed:#}");

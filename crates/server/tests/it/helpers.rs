@@ -3,6 +3,7 @@
 //! in-process as WeChat, the service on port 0 with no background workers, and helpers that
 //! drain the job queue deterministically instead of sleeping.
 
+use fastreg_client::OffsetClock;
 use fastreg_emulator::builtin::{COMPONENT_AES_KEY, COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN};
 use fastreg_emulator::{Emulator, RunningEmulator, Scenario};
 use fastreg_server::Application;
@@ -74,6 +75,9 @@ pub struct TestApp {
     pub settings: Settings,
     pub http: reqwest::Client,
     pub dir: std::path::PathBuf,
+    /// The service's clock (kept across restarts): `clock.advance(…)` lets a lease run out
+    /// without waiting for it.
+    pub clock: Arc<OffsetClock>,
 }
 
 pub fn settings_for(database_url: &str, dir: &std::path::Path, emulator_url: &str) -> Settings {
@@ -126,7 +130,8 @@ pub async fn spawn_app_with(db: Db, mut scenario: Scenario, tweak: impl FnOnce(&
         .expect("emulator");
     let mut settings = settings_for(&database_url, &dir, &emulator.base_url());
     tweak(&mut settings);
-    let app = Application::build_with_listener(settings.clone(), listener)
+    let clock = Arc::new(OffsetClock::new());
+    let app = Application::build_with_clock(settings.clone(), listener, clock.clone())
         .await
         .expect("build the service");
     let state = app.state().clone();
@@ -145,6 +150,7 @@ pub async fn spawn_app_with(db: Db, mut scenario: Scenario, tweak: impl FnOnce(&
             .build()
             .expect("http"),
         dir,
+        clock,
     };
     app.push_verify_ticket().await;
     Some(app)
@@ -179,7 +185,7 @@ impl TestApp {
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         };
-        let app = Application::build_with_listener(self.settings.clone(), listener)
+        let app = Application::build_with_clock(self.settings.clone(), listener, self.clock.clone())
             .await
             .expect("rebuild the service");
         self.state = app.state().clone();
@@ -251,6 +257,14 @@ impl TestApp {
 
     /// Authorizes an Official Account through the componentloginpage, as its admin would.
     pub async fn authorize(&self, oa: &str) -> Value {
+        let id = self.confirm_authorization(oa).await;
+        self.drain().await;
+        self.get(&format!("/authorizations/{id}")).await
+    }
+
+    /// Starts an authorization and has `oa`'s admin confirm it (the callback lands; no job
+    /// runs); its id.
+    pub async fn confirm_authorization(&self, oa: &str) -> String {
         let (status, auth) = self
             .api(reqwest::Method::POST, "/authorizations", Some(json!({})))
             .await;
@@ -289,9 +303,7 @@ impl TestApp {
         let location = r.headers()["location"].to_str().expect("location").to_owned();
         let (status, page) = self.follow(&location).await;
         assert_eq!(status, 200, "{page}");
-        self.drain().await;
-        let id = auth["id"].as_str().expect("id").to_owned();
-        self.get(&format!("/authorizations/{id}")).await
+        auth["id"].as_str().expect("id").to_owned()
     }
 
     /// Starts a registration and returns it (with its auth_url).

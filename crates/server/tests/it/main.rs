@@ -28,6 +28,7 @@ mod registration;
 mod rest_errors;
 mod routes;
 mod routes_crash;
+mod schema;
 mod setup;
 mod setup_crash;
 mod token_store;

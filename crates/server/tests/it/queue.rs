@@ -106,15 +106,21 @@ async fn queue_story(db: Db) {
 
     // A worker that dies holding a job: another takes it after the lease; the dead one's late
     // outcome is dropped.
-    let short = Queue::new(store.clone(), "short".into(), Duration::from_millis(200), 3);
+    let clock = std::sync::Arc::new(fastreg_client::OffsetClock::new());
+    let short = Queue::new(store.clone(), "short".into(), Duration::from_millis(200), 3).with_clock(clock.clone());
     short
         .enqueue(&store, "lease", &json!({}), None, now_ms())
         .await
         .expect("enqueue");
-    let held = short.claim(now_ms()).await.expect("claim").expect("due");
-    assert!(short.claim(now_ms()).await.expect("claim").is_none());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let taken = short.claim(now_ms()).await.expect("claim").expect("lease expired");
+    let held = short.claim(short.now_ms()).await.expect("claim").expect("due");
+    assert!(short.claim(short.now_ms()).await.expect("claim").is_none());
+    // The lease (200 ms) runs out on the queue's clock.
+    clock.advance(Duration::from_millis(300));
+    let taken = short
+        .claim(short.now_ms())
+        .await
+        .expect("claim")
+        .expect("lease expired");
     assert_eq!(taken.id, held.id);
     assert!(
         !short.finish(&held, &Outcome::Done).await.expect("finish"),

@@ -215,7 +215,7 @@ async fn stuck_registration(db: Db) {
         "{e}"
     );
     assert!(e["remedy"].as_str().unwrap_or("").contains(&id), "{e}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.clock.advance(Duration::from_millis(200));
     app.drain_ahead(Duration::from_secs(6)).await;
     assert_eq!(app.get(&format!("/registrations/{id}")).await["state"], "registered");
     app.cleanup().await;

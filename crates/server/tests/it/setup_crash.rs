@@ -281,8 +281,10 @@ async fn kill_at(app: &mut TestApp, appid: &str, name: &str, endpoint: &str, poi
     } else {
         wait_for("the call", async || app_ref.calls(endpoint).await > calls).await;
     }
-    // Let the job freeze at the point, then kill everything.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Wait until the job is frozen at the point, then kill everything.
+    let frozen = app.state.crash_points.clone();
+    let at = format!("setup.{name}.{point}");
+    wait_for("the job frozen at the point", async || frozen.frozen_at(&at)).await;
     worker.abort();
     let _ = worker.await;
     assert_eq!(
@@ -291,8 +293,9 @@ async fn kill_at(app: &mut TestApp, appid: &str, name: &str, endpoint: &str, poi
         "{name} at {point}"
     );
     app.restart().await;
-    // The dead instance's claim expires after the lease (1 s in these tests).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The dead instance's claim expires after the lease (1 s in these tests): move the
+    // service's clock past it instead of waiting.
+    app.clock.advance(Duration::from_millis(1100));
     app.drain_ahead(Duration::from_secs(10)).await;
 }
 

@@ -1,0 +1,139 @@
+//! The new Mini Program's authorization: its code exchanged once (api_query_auth), or its
+//! refresh token taken from the authorizer list, stored before `registered`.
+
+use super::*;
+
+/// code_received → query_auth → registered.
+pub(super) async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
+    let Some(appid) = reg.mini_program_appid.clone() else {
+        return Ok(Outcome::Dead("code_received without an appid".into()));
+    };
+    let appid = AppId::parse(appid).context("the stored appid is malformed")?;
+    // A run that died after the exchange finds the refresh token already stored.
+    if state
+        .client
+        .store()
+        .refresh_token(&appid)
+        .await
+        .context("cannot read the token store")?
+        .is_some()
+    {
+        return finish(state, reg, &appid, CODE_RECEIVED, "refresh token stored").await;
+    }
+    let Some(code) = open_sealed(state, &reg.id, "authorization_code_sealed", "registration_code").await? else {
+        return Ok(Outcome::Dead("code_received without a code".into()));
+    };
+    let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
+    let result = crate::authorization::exchange(state, &code).await;
+    match result {
+        Ok(_)
+            if state
+                .client
+                .store()
+                .refresh_token(&appid)
+                .await
+                .context("cannot read the token store")?
+                .is_some() =>
+        {
+            state.crash_points.reach("registration.after_query_auth").await;
+            finish(
+                state,
+                reg,
+                &appid,
+                CODE_RECEIVED,
+                "authorization code exchanged; refresh token stored",
+            )
+            .await
+        }
+        Ok(_) => refresh_from_list(state, reg, &appid, "api_query_auth returned no refresh token").await,
+        Err(e) if is_retryable(&e) && !is_lost_answer(&e) => Ok(Outcome::Retry(short(&e))),
+        // The code is single use: a lost answer or a rejected code (already used by a run that
+        // died) is made good by the refresh token in the authorizer list.
+        Err(e) => refresh_from_list(state, reg, &appid, &short(&e)).await,
+    }
+}
+
+pub(super) async fn refresh_from_list(
+    state: &AppState,
+    reg: &Registration,
+    appid: &AppId,
+    why: &str,
+) -> anyhow::Result<Outcome> {
+    let all = match state.client.all_authorizers().await {
+        Ok(all) => all,
+        Err(e) => {
+            return Ok(Outcome::Retry(format!(
+                "{why}; and the authorizer list failed: {}",
+                short(&e)
+            )));
+        }
+    };
+    match all.into_iter().find(|a| a.authorizer_appid == *appid) {
+        Some(item) => {
+            state
+                .client
+                .put_refresh_token(appid, &item.refresh_token)
+                .await
+                .context("cannot store the refresh token")?;
+            finish(
+                state,
+                reg,
+                appid,
+                CODE_RECEIVED,
+                &format!("{why}; refresh token taken from the authorizer list"),
+            )
+            .await
+        }
+        None => {
+            let failure = Failure::new(
+                "not_authorized",
+                format!("Mini Program {appid} was created but is not authorized to this platform ({why})"),
+                "Ask WeChat support, or authorize the Mini Program to this platform again.",
+            );
+            transition_now(state, reg, CODE_RECEIVED, FAILED, None, Some(&failure)).await?;
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// → registered: the Mini Program is ours, its setup plan (if any) starts.
+pub(super) async fn finish(
+    state: &AppState,
+    reg: &Registration,
+    appid: &AppId,
+    from: &str,
+    note: &str,
+) -> anyhow::Result<Outcome> {
+    let mut tx = state.db.begin().await?;
+    if from == OUTCOME_UNKNOWN {
+        claim_mini_program(&mut tx, reg, appid).await?;
+        execute!(
+            &mut tx,
+            "UPDATE registrations SET mini_program_appid = $1 WHERE id = $2",
+            appid.as_str(),
+            &reg.id
+        )
+        .context("cannot store the Mini Program's appid")?;
+    }
+    if !transition(&mut tx, reg, from, REGISTERED, Some(note), None).await? {
+        return Ok(Outcome::WaitUntil(state.now_ms()));
+    }
+    if let Some(plan) = &reg.setup_plan {
+        crate::setup::attach(state, &mut tx, appid, plan).await?;
+    }
+    crate::webhook::enqueue(
+        state,
+        &mut tx,
+        "registration.registered",
+        serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "mini_program_appid": appid }),
+    )
+    .await?;
+    tx.commit().await?;
+    state.metrics.registration_finished(REGISTERED);
+    tracing::info!(mini_program = %appid, "registration complete");
+    // The profile and permission sets, for the authorizers resource; not worth failing over.
+    if let Err(e) = crate::authorization::import(state, appid).await {
+        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
+    }
+    Ok(Outcome::Done)
+}
