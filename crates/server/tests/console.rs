@@ -1799,7 +1799,16 @@ impl Journey<'_> {
         let link = self.text("[data-link]").await?;
         self.browser.goto(&link).await?;
         self.click("button[name=decision][value=confirm]").await?;
-        self.wait_for("body").await?;
+        // The confirmation's answer page, before going back (or its late load would win).
+        let mut answered = false;
+        for _ in 0..100 {
+            if self.path().await?.ends_with("/confirm") {
+                answered = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        anyhow::ensure!(answered, "the confirmation page never answered: {}", self.path().await?);
         self.goto(back).await
     }
 
