@@ -11,7 +11,7 @@
 use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
-use crate::startup::{AppState, audit};
+use crate::startup::AppState;
 use crate::store::record_history;
 use crate::{execute, fetch_all, fetch_optional};
 use anyhow::Context;
@@ -94,18 +94,24 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
     )
     .context("cannot build the componentloginpage URL")?;
     let now = state.now_ms();
-    execute!(
-        &state.db,
-        "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)",
+    let subject = format!("authorization:{id}");
+    // The row, its history and the audit line in one transaction: one commit.
+    let mut tx = state.db.begin().await?;
+    let created: Authorization = crate::fetch_one!(
+        &mut tx,
+        Authorization,
+        "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)
+         RETURNING id, state, auth_url, authorizer_appid, failure, created_by, created_at, updated_at",
         &id,
         &url,
         actor,
         now
     )
     .context("cannot store the authorization")?;
-    record_history(&state.db, &format!("authorization:{id}"), None, "awaiting_admin", None).await?;
-    audit(state, actor, "authorization.start", &format!("authorization:{id}"), "").await;
-    get(state, &id).await?.context("the authorization vanished")
+    record_history(&mut tx, &subject, None, "awaiting_admin", None).await?;
+    crate::startup::audit_in(&mut tx, now, actor, "authorization.start", &subject, "").await?;
+    tx.commit().await?;
+    Ok(created)
 }
 
 /// One authorization.
@@ -478,61 +484,69 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
         .map(|f| f.funcscope_category.id)
         .collect();
     let now = state.now_ms();
+    // The refresh was planned when authorizer_info's token was stored (`put_authorizer_token`,
+    // a random moment of the window before it expires); an account without a plan (one that
+    // authorized again after withdrawing) gets one here, in the same statement.
+    let window = i64::try_from(state.settings.token_refresh_window_secs)
+        .unwrap_or(1800)
+        .max(1)
+        * 1000;
+    let fallback_refresh = crate::upkeep::refresh_moment(now + 7200 * 1000, window);
     execute!(
         &state.db,
-        "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at)
-         VALUES ($1, $2, 'authorized', $3, $4, $5, $6, $7, $7, $7)
+        "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at, next_refresh_at)
+         VALUES ($1, $2, 'authorized', $3, $4, $5, $6, $7, $7, $7, $8)
          ON CONFLICT (appid) DO UPDATE SET
              kind = CASE WHEN authorizers.kind = 'mini_program' THEN 'mini_program' ELSE excluded.kind END,
              status = 'authorized', flag_reason = NULL, nick_name = excluded.nick_name, principal_name = excluded.principal_name,
              verify_type = excluded.verify_type, func_info = excluded.func_info,
-             authorized_at = COALESCE(authorizers.authorized_at, excluded.authorized_at), updated_at = excluded.updated_at",
+             authorized_at = COALESCE(authorizers.authorized_at, excluded.authorized_at), updated_at = excluded.updated_at,
+             next_refresh_at = COALESCE(authorizers.next_refresh_at, excluded.next_refresh_at)",
         appid.as_str(),
         if is_mini_program { "unknown" } else { "official_account" },
         &info.authorizer_info.nick_name,
         &info.authorizer_info.principal_name,
         info.authorizer_info.verify_type_info.as_ref().map(|v| v.id),
         serde_json::to_string(&ids)?,
-        now
+        now,
+        fallback_refresh
     )
     .context("cannot store the authorizer")?;
-    crate::upkeep::plan_refresh(state, appid).await?;
     tracing::info!(%appid, official_account = !is_mini_program, "authorizer imported");
     Ok(())
 }
 
-/// An `authorized` / `updateauthorized` push.
+/// An `authorized` / `updateauthorized` push. Returns whether its refresh token was missing when
+/// it came: only such a push can be the one a registration reconciling a lost answer, or a
+/// trial waiting for its token, waits for.
 pub async fn authorized_pushed(
     state: &AppState,
     appid: &AppId,
     code: &AuthorizationCode,
     pre_auth_code: &Secret,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     // The push names the account its code and its pre_auth_code are for: an authorization whose
     // query_auth answer was lost (its own code is spent, and WeChat pushes another) learns its
     // account from the pre_auth_code, and its refresh token from the list.
-    for digest in [
+    execute!(
+        &state.db,
+        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $3, $4), ($2, $3, $4) ON CONFLICT (digest) DO NOTHING",
         code_digest(state, code),
         pre_auth_code_digest(state, pre_auth_code.expose()),
-    ] {
-        execute!(
-            &state.db,
-            "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
-            digest,
-            appid.as_str(),
-            state.now_ms()
-        )
-        .context("cannot note the pushed code's account")?;
-    }
-    let has_token = state.client.store().refresh_token(appid).await?.is_some();
-    let claimed: Option<(String,)> = fetch_optional!(
+        appid.as_str(),
+        state.now_ms()
+    )
+    .context("cannot note the pushed code's account")?;
+    // Whether its refresh token is stored, and whether it is a Mini Program of ours: one read.
+    let (has_token, claimed): (bool, bool) = crate::fetch_one!(
         &state.db,
-        (String,),
-        "SELECT appid FROM mini_programs WHERE appid = $1",
+        (bool, bool),
+        "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
+                EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1)",
         appid.as_str()
     )
-    .context("cannot read mini programs")?;
-    if !has_token && claimed.is_none() {
+    .context("cannot read what is known of the account")?;
+    if !has_token && !claimed {
         // New to us: the code is how we get its refresh token (unless a registration's
         // reconciliation takes it from the list first). When its answer was lost (the code is
         // spent), the account the push names is in WeChat's authorizer list with its token.
@@ -547,10 +561,10 @@ pub async fn authorized_pushed(
             );
         }
     }
-    if state.client.store().refresh_token(appid).await?.is_some() {
+    if has_token || state.client.store().refresh_token(appid).await?.is_some() {
         import(state, appid).await?;
     }
-    Ok(())
+    Ok(!has_token)
 }
 
 /// An `unauthorized` push: the account withdrew; its tokens no longer work.

@@ -339,10 +339,16 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
             pre_auth_code,
             ..
         } => {
-            crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code, &pre_auth_code)
-                .await?;
-            crate::registration::wake_reconciling(state).await?;
-            crate::routes::push::wake_waiting(state).await?;
+            let token_was_missing =
+                crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code, &pre_auth_code)
+                    .await?;
+            // A registration reconciling a lost answer (or a trial waiting for its token) waits
+            // for an account whose token we lacked; one whose token we held cannot be it. (Both
+            // also poll on their own, so a wake is a shortcut, never the only way forward.)
+            if token_was_missing {
+                crate::registration::wake_reconciling(state).await?;
+                crate::routes::push::wake_waiting(state).await?;
+            }
         }
         ComponentEvent::Unauthorized { authorizer_appid, .. } => {
             crate::authorization::unauthorized_pushed(state, &authorizer_appid).await?;

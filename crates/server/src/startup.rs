@@ -451,6 +451,29 @@ async fn dispatch(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Appends a line to the audit log inside the caller's transaction, so the line and what it
+/// records commit together (and cost one commit, not two).
+pub async fn audit_in(
+    target: impl crate::store::AsExec,
+    now: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
+    crate::execute!(
+        target,
+        "INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ($1, $2, $3, $4, $5)",
+        actor,
+        action,
+        subject,
+        detail,
+        now
+    )
+    .map_err(|e| anyhow::Error::new(e).context("cannot write the audit log"))?;
+    Ok(())
+}
+
 /// Appends a line to the audit log (who did what).
 pub async fn audit(state: &AppState, actor: &str, action: &str, subject: &str, detail: &str) {
     let result = crate::execute!(

@@ -257,7 +257,13 @@ pub(super) async fn create_registration(
     let r = registration::start(&state, &oa, body.copy_wx_verify, body.setup, &actor.0)
         .await
         .map_err(CreateRegistrationError::from)?;
-    let h = history(&state.db, &format!("registration:{}", r.id)).await?;
+    // Its history is the one entry `start` wrote with it (not read back: one commit fewer).
+    let h = vec![crate::store::HistoryEntry {
+        from_state: None,
+        to_state: r.state.clone(),
+        note: r.note.clone(),
+        at: r.created_at,
+    }];
     Ok((StatusCode::CREATED, Json(registration_view(&r, h))))
 }
 

@@ -9,20 +9,27 @@ pub(super) async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Re
         return Ok(Outcome::Dead("code_received without an appid".into()));
     };
     let appid = AppId::parse(appid).context("the stored appid is malformed")?;
-    // A run that died after the exchange finds the refresh token already stored.
-    if state
-        .client
-        .store()
-        .refresh_token(&appid)
-        .await
-        .context("cannot read the token store")?
-        .is_some()
-    {
+    // A run that died after the exchange finds the refresh token already stored. Whether it is,
+    // and the sealed code: one read.
+    let (stored, sealed): (bool, Option<Vec<u8>>) = fetch_one!(
+        &state.db,
+        (bool, Option<Vec<u8>>),
+        "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
+                (SELECT authorization_code_sealed FROM registrations WHERE id = $2)",
+        appid.as_str(),
+        &reg.id
+    )
+    .context("cannot read the registration's code")?;
+    if stored {
         return finish(state, reg, &appid, CODE_RECEIVED, "refresh token stored").await;
     }
-    let Some(code) = open_sealed(state, &reg.id, "authorization_code_sealed", "registration_code").await? else {
+    let Some(sealed) = sealed else {
         return Ok(Outcome::Dead("code_received without a code".into()));
     };
+    let code = state
+        .secrets
+        .open_str(&format!("registration_code:{}", reg.id), &sealed)
+        .context("cannot open the stored authorization_code_sealed")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let result = crate::authorization::exchange(state, &code).await;
     match result {

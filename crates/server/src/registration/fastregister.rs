@@ -11,31 +11,41 @@ pub(super) const FASTREGISTER_TICKET_LIFE_MS: i64 = 25 * 60 * 1000;
 
 /// ticket_received → submitting → fastregister → code_received | outcome_unknown | failed.
 pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
-    let Some(ticket) = open_sealed(state, &reg.id, "ticket_sealed", "registration_ticket").await? else {
-        return Ok(Outcome::Dead("the registration has no ticket".into()));
-    };
-    let ticket = Ticket::parse(ticket).context("the stored ticket is malformed")?;
     let oa = AppId::parse(reg.oa_appid.clone()).context("the stored appid is malformed")?;
 
     // `submitted_at` stays the time of the first call that may have reached WeChat: a resend
     // reconciles from then (either call may have created the Mini Program), and
-    // reconcile_timeout_secs counts from then.
+    // reconcile_timeout_secs counts from then. The ticket comes back with the mark (one
+    // statement) and is opened before the mark commits, so a ticket that cannot be read leaves
+    // the registration as it was.
     let mut tx = state.db.begin().await?;
-    let moved: Option<(i64,)> = fetch_optional!(
+    let moved: Option<(i64, Vec<u8>)> = fetch_optional!(
         &mut tx,
-        (i64,),
+        (i64, Vec<u8>),
         "UPDATE registrations SET state = 'submitting',
                 submitted_at = CASE WHEN submissions = 0 OR submitted_at IS NULL THEN $1 ELSE submitted_at END,
                 submissions = submissions + 1, updated_at = $1
-         WHERE id = $2 AND state = 'ticket_received'
-         RETURNING submissions",
+         WHERE id = $2 AND state = 'ticket_received' AND ticket_sealed IS NOT NULL
+         RETURNING submissions, ticket_sealed",
         state.now_ms(),
         &reg.id
     )
     .context("cannot mark the registration as submitting")?;
-    let Some((submissions,)) = moved else {
+    let Some((submissions, sealed)) = moved else {
+        drop(tx);
+        if open_sealed(state, &reg.id, "ticket_sealed", "registration_ticket")
+            .await?
+            .is_none()
+        {
+            return Ok(Outcome::Dead("the registration has no ticket".into()));
+        }
         return Ok(Outcome::WaitUntil(state.now_ms()));
     };
+    let ticket = state
+        .secrets
+        .open_str(&format!("registration_ticket:{}", reg.id), &sealed)
+        .context("cannot open the stored ticket_sealed")?;
+    let ticket = Ticket::parse(ticket).context("the stored ticket is malformed")?;
     // The only way back to `ticket_received` after a call that may have reached WeChat is the
     // resend after a lost answer (see `reconcile`).
     let resend = submissions >= 2;

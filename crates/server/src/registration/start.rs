@@ -57,15 +57,28 @@ pub async fn start(
     setup_plan: Option<crate::setup::SetupPlan>,
     actor: &str,
 ) -> Result<Registration, StartError> {
-    let authorizer: Option<(String, Option<Vec<u8>>, String)> = fetch_optional!(
+    // What every check needs, in one read (one round trip and one transaction): the account's
+    // status, token and permission sets, this month's successes, and a registration in flight.
+    let ttl_ms = link_ttl_ms(state);
+    let facts: Option<(String, bool, String, i64, Option<String>)> = fetch_optional!(
         &state.db,
-        (String, Option<Vec<u8>>, String),
-        "SELECT status, refresh_token_sealed, func_info FROM authorizers WHERE appid = $1",
-        oa_appid.as_str()
+        (String, bool, String, i64, Option<String>),
+        "SELECT a.status, a.refresh_token_sealed IS NOT NULL, a.func_info,
+                (SELECT COUNT(*) FROM registrations r
+                  WHERE r.oa_appid = a.appid AND r.state = 'registered' AND COALESCE(r.submitted_at, r.created_at) >= $2),
+                (SELECT r.id FROM registrations r
+                  WHERE r.oa_appid = a.appid
+                    AND (r.state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received')
+                         OR (r.state = 'awaiting_admin' AND r.created_at > $3))
+                  LIMIT 1)
+         FROM authorizers a WHERE a.appid = $1",
+        oa_appid.as_str(),
+        crate::calendar::month_start_ms(),
+        state.now_ms() - ttl_ms
     )
     .context("cannot read the authorizer")?;
-    let func_info = match authorizer {
-        Some((status, Some(_), func_info)) if status == "authorized" => func_info,
+    let (func_info, used, under_way) = match facts {
+        Some((status, true, func_info, used, under_way)) if status == "authorized" => (func_info, used, under_way),
         _ => return Err(StartError::NotAuthorized(oa_appid.to_string())),
     };
     // The rules WeChat would refuse by, checked for every caller before an admin is asked to scan.
@@ -77,15 +90,13 @@ pub async fn start(
     {
         return Err(StartError::PermissionMissing(oa_appid.to_string()));
     }
-    let used = registered_this_month(state, oa_appid).await?;
     if used >= MONTHLY_LIMIT {
         return Err(StartError::MonthlyLimit {
             appid: oa_appid.to_string(),
             used,
         });
     }
-    let ttl_ms = link_ttl_ms(state);
-    if in_flight(state, oa_appid).await?.is_some() {
+    if under_way.is_some() {
         return Err(in_progress(state, oa_appid).await?);
     }
 
@@ -138,10 +149,15 @@ pub async fn start(
         now - ttl_ms
     )
     .context("cannot retire an expired registration link")?;
-    let inserted = execute!(
-        &mut tx,
+    let sql = format!(
         "INSERT INTO registrations (id, oa_appid, copy_wx_verify, state, auth_url, note, setup_plan, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, 'awaiting_admin', $4, $5, $6, $7, $8, $8)",
+         VALUES ($1, $2, $3, 'awaiting_admin', $4, $5, $6, $7, $8, $8)
+         RETURNING {COLUMNS}"
+    );
+    let inserted = fetch_one!(
+        &mut tx,
+        Registration,
+        sql.as_str(),
         &id,
         oa_appid.as_str(),
         i64::from(copy),
@@ -151,15 +167,15 @@ pub async fn start(
         actor,
         now
     );
-    match inserted {
-        Ok(_) => {}
+    let created = match inserted {
+        Ok(created) => created,
         // `registrations_one_in_flight`: another start for this account won the race.
         Err(e) if crate::store::is_unique_violation(&e) => {
             drop(tx);
             return Err(in_progress(state, oa_appid).await?);
         }
         Err(e) => return Err(anyhow::Error::new(e).context("cannot store the registration").into()),
-    }
+    };
     record_history(
         &mut tx,
         &format!("registration:{id}"),
@@ -168,20 +184,19 @@ pub async fn start(
         note.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    audit(
-        state,
+    crate::startup::audit_in(
+        &mut tx,
+        now,
         actor,
         "registration.start",
         &format!("registration:{id}"),
         oa_appid.as_str(),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     state.metrics.registration_started();
     tracing::info!(registration = %id, copy_wx_verify = copy, "registration started");
-    get(state, &id)
-        .await?
-        .ok_or_else(|| StartError::Unexpected(anyhow::anyhow!("the registration vanished")))
+    Ok(created)
 }
 
 /// Successful fast registrations a month (spec rule 4; WeChat's 61055).
