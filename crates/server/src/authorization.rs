@@ -189,24 +189,41 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         .open_str(&format!("authorization_code:{id}"), &sealed)
         .context("cannot open the code")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
-    let (to, appid, failure) = match exchange(state, &code).await {
+    let exchanged = exchange_noting(state, &code).await;
+    // What is stored of the account (one read): its refresh token, and whether its profile was
+    // imported (by the `authorized` push that exchanged the code first, typically).
+    let stored = match &exchanged {
+        Ok((appid, _)) => {
+            let (token, imported): (bool, bool) = crate::fetch_optional!(
+                &state.db,
+                (bool, bool),
+                "SELECT refresh_token_sealed IS NOT NULL, nick_name IS NOT NULL FROM authorizers WHERE appid = $1",
+                appid.as_str()
+            )
+            .context("cannot read the authorizer")?
+            .unwrap_or((false, false));
+            Some((token, imported))
+        }
+        Err(_) => None,
+    };
+    let (to, appid, failure) = match exchanged.map(|(appid, by_other)| (appid, by_other, stored.unwrap_or_default())) {
         // The account is known (from the answer, or from the `authorized` push when the answer
         // was lost); without its refresh token, the authorizer list carries it.
-        Ok(appid) if state.client.store().refresh_token(&appid).await?.is_none() => {
-            match refresh_token_from_list(state, &appid).await {
-                Ok(true) => {
-                    import(state, &appid).await?;
-                    ("authorized", Some(appid.to_string()), None)
-                }
-                Ok(false) => {
-                    return Ok(Outcome::Retry(format!(
-                        "{appid} is not in WeChat's authorizer list yet"
-                    )));
-                }
-                Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
+        Ok((appid, _, (false, _))) => match refresh_token_from_list(state, &appid).await {
+            Ok(true) => {
+                import(state, &appid).await?;
+                ("authorized", Some(appid.to_string()), None)
             }
-        }
-        Ok(appid) => {
+            Ok(false) => {
+                return Ok(Outcome::Retry(format!(
+                    "{appid} is not in WeChat's authorizer list yet"
+                )));
+            }
+            Err(e) => return Ok(Outcome::Retry(format!("{e:#}"))),
+        },
+        // The push exchanged the code and imported the account moments ago: nothing to add.
+        Ok((appid, true, (true, true))) => ("authorized", Some(appid.to_string()), None),
+        Ok((appid, _, _)) => {
             import(state, &appid).await?;
             ("authorized", Some(appid.to_string()), None)
         }
@@ -426,6 +443,12 @@ fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {
 /// returning) and notes which account it was. A code another path already exchanged answers
 /// with that account instead of spending a call on a certain refusal.
 pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppId, fastreg_client::Error> {
+    exchange_noting(state, code).await.map(|(appid, _)| appid)
+}
+
+/// [`exchange`], also saying whether another path (the `authorized` push, a concurrent job) had
+/// exchanged the code already (`true`): no call was made.
+async fn exchange_noting(state: &AppState, code: &AuthorizationCode) -> Result<(AppId, bool), fastreg_client::Error> {
     let digest = code_digest(state, code);
     let done =
         |e: sqlx::Error| fastreg_client::Error::Store(fastreg_client::StoreError::with_source("code exchanges", e));
@@ -437,7 +460,7 @@ pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppI
     )
     .map_err(done)?;
     if let Some(appid) = known.and_then(|(a,)| AppId::parse(a).ok()) {
-        return Ok(appid);
+        return Ok((appid, true));
     }
     match state.client.query_auth(code).await {
         Ok(info) => {
@@ -449,7 +472,7 @@ pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppI
                 state.now_ms()
             )
             .map_err(done)?;
-            Ok(info.authorizer_appid)
+            Ok((info.authorizer_appid, false))
         }
         Err(e) => {
             // Lost the race to the other path: it says which account the code was for.
@@ -461,7 +484,7 @@ pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppI
             )
             .map_err(done)?;
             match known.and_then(|(a,)| AppId::parse(a).ok()) {
-                Some(appid) => Ok(appid),
+                Some(appid) => Ok((appid, true)),
                 None => Err(e),
             }
         }
@@ -524,6 +547,7 @@ pub async fn authorized_pushed(
     appid: &AppId,
     code: &AuthorizationCode,
     pre_auth_code: &Secret,
+    update: bool,
 ) -> anyhow::Result<bool> {
     // The push names the account its code and its pre_auth_code are for: an authorization whose
     // query_auth answer was lost (its own code is spent, and WeChat pushes another) learns its
@@ -537,15 +561,24 @@ pub async fn authorized_pushed(
         state.now_ms()
     )
     .context("cannot note the pushed code's account")?;
-    // Whether its refresh token is stored, and whether it is a Mini Program of ours: one read.
-    let (has_token, claimed): (bool, bool) = crate::fetch_one!(
+    // Whether its refresh token is stored, whether it is a Mini Program of ours, and whether it
+    // is already imported and authorized: one read.
+    let (has_token, claimed, current): (bool, bool, bool) = crate::fetch_one!(
         &state.db,
-        (bool, bool),
+        (bool, bool, bool),
         "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
-                EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1)",
+                EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1),
+                EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL
+                          AND nick_name IS NOT NULL AND status = 'authorized')",
         appid.as_str()
     )
     .context("cannot read what is known of the account")?;
+    // The first `authorized` push of an account the callback's job already exchanged and
+    // imported brings nothing new (an `updateauthorized` one brings new permission sets, and an
+    // account that withdrew or was flagged is not `current`).
+    if current && !update {
+        return Ok(false);
+    }
     if !has_token && !claimed {
         // New to us: the code is how we get its refresh token (unless a registration's
         // reconciliation takes it from the list first). When its answer was lost (the code is

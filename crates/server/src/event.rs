@@ -328,20 +328,26 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
         // Written with its row when it was received (newer tickets only); nothing left to do.
         ComponentEvent::VerifyTicket { .. } => {}
         ComponentEvent::Authorized {
-            authorizer_appid,
-            authorization_code,
-            pre_auth_code,
+            ref authorizer_appid,
+            ref authorization_code,
+            ref pre_auth_code,
             ..
         }
         | ComponentEvent::UpdateAuthorized {
-            authorizer_appid,
-            authorization_code,
-            pre_auth_code,
+            ref authorizer_appid,
+            ref authorization_code,
+            ref pre_auth_code,
             ..
         } => {
-            let token_was_missing =
-                crate::authorization::authorized_pushed(state, &authorizer_appid, &authorization_code, &pre_auth_code)
-                    .await?;
+            let update = matches!(event, ComponentEvent::UpdateAuthorized { .. });
+            let token_was_missing = crate::authorization::authorized_pushed(
+                state,
+                authorizer_appid,
+                authorization_code,
+                pre_auth_code,
+                update,
+            )
+            .await?;
             // A registration reconciling a lost answer (or a trial waiting for its token) waits
             // for an account whose token we lacked; one whose token we held cannot be it. (Both
             // also poll on their own, so a wake is a shortcut, never the only way forward.)
