@@ -265,6 +265,22 @@ impl TestApp {
     /// Starts an authorization and has `oa`'s admin confirm it (the callback lands; no job
     /// runs); its id.
     pub async fn confirm_authorization(&self, oa: &str) -> String {
+        self.confirm_authorization_with(
+            oa,
+            &[
+                "account_service",
+                "mp_account_management",
+                "mp_development",
+                "mp_verification",
+                "mp_basic_info",
+                "fast_register",
+            ],
+        )
+        .await
+    }
+
+    /// [`Self::confirm_authorization`] with the permission sets the admin ticks.
+    pub async fn confirm_authorization_with(&self, oa: &str, sets: &[&str]) -> String {
         let (status, auth) = self
             .api(reqwest::Method::POST, "/authorizations", Some(json!({})))
             .await;
@@ -277,15 +293,8 @@ impl TestApp {
             ("pre_auth_code".to_owned(), q["pre_auth_code"].clone()),
             ("redirect_uri".to_owned(), q["redirect_uri"].clone()),
         ];
-        for set in [
-            "account_service",
-            "mp_account_management",
-            "mp_development",
-            "mp_verification",
-            "mp_basic_info",
-            "fast_register",
-        ] {
-            form.push(("set".to_owned(), set.to_owned()));
+        for set in sets {
+            form.push(("set".to_owned(), (*set).to_owned()));
         }
         let r = self
             .http

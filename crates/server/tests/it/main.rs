@@ -23,6 +23,7 @@ mod logs;
 mod materials;
 mod one_in_flight;
 mod queue;
+mod reauthorization;
 mod recovery;
 mod registration;
 mod rest_errors;
