@@ -121,6 +121,18 @@ impl SqlTokenStore {
     }
 }
 
+/// An `anyhow::Error` (the store's transaction errors) as a `std::error::Error` source.
+#[derive(Debug)]
+struct AsStdError(anyhow::Error);
+
+impl std::fmt::Display for AsStdError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for AsStdError {}
+
 fn kind_of(key: &str) -> &str {
     key.split(':').next().unwrap_or("token")
 }
@@ -210,23 +222,46 @@ impl TokenStore for SqlTokenStore {
     }
 
     async fn put_authorizer_token(&self, authorizer: &AppId, token: &StoredToken) -> Result<(), StoreError> {
+        let key = authorizer_key(authorizer);
         let expires = to_ms(token.expires_at);
-        self.put(&authorizer_key(authorizer), token.token.expose(), Some(expires))
-            .await?;
+        let sealed = self.secrets.seal_str(&format!("tokens:{key}"), token.token.expose());
+        let digest = self.secrets.digest("tokens", token.token.expose());
         // Whoever fetched this token (the client on demand, or the upkeep), the next refresh is
-        // planned at a random moment of the window before it expires.
+        // planned at a random moment of the window before it expires: the token and the plan in
+        // one transaction (one commit).
         let next = crate::upkeep::refresh_moment(expires, self.refresh_window_ms);
+        let now = now_ms();
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
         execute!(
-            &self.db,
+            &mut tx,
+            "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
+                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+            &key,
+            sealed,
+            digest,
+            Some(expires),
+            now
+        )
+        .map_err(store_err("cannot write a token"))?;
+        execute!(
+            &mut tx,
             "UPDATE authorizers SET access_expires_at = $1, next_refresh_at = CASE WHEN status = 'authorized' THEN $2 ELSE NULL END,
                  updated_at = $3
              WHERE appid = $4",
             expires,
             next,
-            now_ms(),
+            now,
             authorizer.as_str()
         )
         .map_err(store_err("cannot note a token's expiry"))?;
+        tx.commit()
+            .await
+            .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
         Ok(())
     }
 
