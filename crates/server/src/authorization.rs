@@ -171,18 +171,24 @@ struct Payload {
 pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     let Payload { id } = job.payload()?;
     tracing::Span::current().record("authorization", id.as_str());
-    let row: Option<(String, Option<Vec<u8>>)> = fetch_optional!(
+    let row: Option<(String, Option<Vec<u8>>, String)> = fetch_optional!(
         &state.db,
-        (String, Option<Vec<u8>>),
-        "SELECT state, auth_code_sealed FROM authorizations WHERE id = $1",
+        (String, Option<Vec<u8>>, String),
+        "SELECT state, auth_code_sealed, auth_url FROM authorizations WHERE id = $1",
         &id
     )
     .context("cannot read an authorization")?;
-    let Some((current, Some(sealed))) = row else {
+    let Some((current, Some(sealed), auth_url)) = row else {
         return Ok(Outcome::Dead(format!("authorization {id} has no code")));
     };
     if current != "code_received" {
         return Ok(Outcome::Done);
+    }
+    // The `authorized` push for this authorization's pre_auth_code may have brought the account
+    // in already (exchanged its own code, stored the refresh token, imported the profile): then
+    // this code need not be spent.
+    if let Some(appid) = brought_in_by_push(state, &auth_url).await? {
+        return finish_authorization(state, &id, "authorized", Some(appid.to_string()), None).await;
     }
     let code = state
         .secrets
@@ -274,6 +280,17 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
             ("failed", None, Some(f))
         }
     };
+    finish_authorization(state, &id, to, appid, failure).await
+}
+
+/// Records how authorization `id` ended.
+async fn finish_authorization(
+    state: &AppState,
+    id: &str,
+    to: &str,
+    appid: Option<String>,
+    failure: Option<Failure>,
+) -> anyhow::Result<Outcome> {
     let failure_json = failure.as_ref().map(serde_json::to_string).transpose()?;
     let mut tx = state.db.begin().await?;
     execute!(
@@ -283,7 +300,7 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         appid.as_deref(),
         failure_json.as_deref(),
         state.now_ms(),
-        &id
+        id
     )
     .context("cannot finish the authorization")?;
     record_history(
@@ -296,6 +313,35 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     .await?;
     tx.commit().await?;
     Ok(Outcome::Done)
+}
+
+/// The account the `authorized` push for `auth_url`'s pre_auth_code brought in, if it came and
+/// the account is stored, imported and authorized (one read).
+async fn brought_in_by_push(state: &AppState, auth_url: &str) -> anyhow::Result<Option<AppId>> {
+    let Some(pre_auth_code) = pre_auth_code_of(auth_url) else {
+        return Ok(None);
+    };
+    let row: Option<(String, bool)> = fetch_optional!(
+        &state.db,
+        (String, bool),
+        "SELECT c.appid, EXISTS (SELECT 1 FROM authorizers a WHERE a.appid = c.appid AND a.refresh_token_sealed IS NOT NULL
+                                   AND a.nick_name IS NOT NULL AND a.status = 'authorized')
+         FROM code_exchanges c WHERE c.digest = $1",
+        pre_auth_code_digest(state, &pre_auth_code)
+    )
+    .context("cannot read code exchanges")?;
+    Ok(row
+        .filter(|(_, current)| *current)
+        .and_then(|(a, _)| AppId::parse(a).ok()))
+}
+
+/// The pre_auth_code a componentloginpage URL carries.
+fn pre_auth_code_of(auth_url: &str) -> Option<String> {
+    url::Url::parse(auth_url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "pre_auth_code")
+            .map(|(_, v)| v.into_owned())
+    })
 }
 
 /// A failure worth retrying as is (WeChat busy, a network error before the call was sent).
@@ -349,11 +395,7 @@ async fn pushed_account(state: &AppState, id: &str) -> anyhow::Result<Option<App
         id
     )
     .context("cannot read an authorization")?;
-    let Some(pre_auth_code) = url::Url::parse(&auth_url).ok().and_then(|u| {
-        u.query_pairs()
-            .find(|(k, _)| k == "pre_auth_code")
-            .map(|(_, v)| v.into_owned())
-    }) else {
+    let Some(pre_auth_code) = pre_auth_code_of(&auth_url) else {
         return Ok(None);
     };
     let row: Option<(String,)> = fetch_optional!(
@@ -549,18 +591,18 @@ pub async fn authorized_pushed(
     pre_auth_code: &Secret,
     update: bool,
 ) -> anyhow::Result<bool> {
-    // The push names the account its code and its pre_auth_code are for: an authorization whose
-    // query_auth answer was lost (its own code is spent, and WeChat pushes another) learns its
-    // account from the pre_auth_code, and its refresh token from the list.
+    // The push names the account its pre_auth_code is for: the authorization started with it
+    // learns its account from here (and need not spend its own code when this push brought the
+    // account in), and so does one whose query_auth answer was lost. The pushed code itself is
+    // noted by [`exchange`] once exchanged below.
     execute!(
         &state.db,
-        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $3, $4), ($2, $3, $4) ON CONFLICT (digest) DO NOTHING",
-        code_digest(state, code),
+        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
         pre_auth_code_digest(state, pre_auth_code.expose()),
         appid.as_str(),
         state.now_ms()
     )
-    .context("cannot note the pushed code's account")?;
+    .context("cannot note the pushed pre_auth_code's account")?;
     // Whether its refresh token is stored, whether it is a Mini Program of ours, and whether it
     // is already imported and authorized: one read.
     let (has_token, claimed, current): (bool, bool, bool) = crate::fetch_one!(
