@@ -534,8 +534,8 @@ async fn exchange_noting(state: &AppState, code: &AuthorizationCode) -> Result<(
 }
 
 /// Reads an authorizer's profile from WeChat into its `authorizers` row (after its refresh token
-/// was stored by query_auth or the list).
-pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
+/// was stored by query_auth or the list); whether it is a Mini Program.
+pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<bool> {
     let info = state
         .client
         .authorizer_info(appid)
@@ -578,12 +578,12 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
     )
     .context("cannot store the authorizer")?;
     tracing::info!(%appid, official_account = !is_mini_program, "authorizer imported");
-    Ok(())
+    Ok(is_mini_program)
 }
 
-/// An `authorized` / `updateauthorized` push. Returns whether its refresh token was missing when
-/// it came: only such a push can be the one a registration reconciling a lost answer, or a
-/// trial waiting for its token, waits for.
+/// An `authorized` / `updateauthorized` push. Returns whether it may be what a registration
+/// reconciling a lost answer, or a trial waiting for its token, waits for: a Mini Program whose
+/// refresh token was missing when the push came.
 pub async fn authorized_pushed(
     state: &AppState,
     appid: &AppId,
@@ -621,7 +621,9 @@ pub async fn authorized_pushed(
     if current && !update {
         return Ok(false);
     }
-    if !has_token && !claimed {
+    let token = if has_token {
+        true
+    } else if !claimed {
         // New to us: the code is how we get its refresh token (unless a registration's
         // reconciliation takes it from the list first). When its answer was lost (the code is
         // spent), the account the push names is in WeChat's authorizer list with its token.
@@ -635,11 +637,15 @@ pub async fn authorized_pushed(
                 "cannot exchange the pushed authorization code ({why}), and {appid} is not in WeChat's authorizer list yet"
             );
         }
-    }
-    if has_token || state.client.store().refresh_token(appid).await?.is_some() {
-        import(state, appid).await?;
-    }
-    Ok(!has_token)
+        true
+    } else {
+        // A Mini Program of ours whose token its own workflow is still getting.
+        state.client.store().refresh_token(appid).await?.is_some()
+    };
+    let mini_program = if token { import(state, appid).await? } else { false };
+    // Reconciliation (and a trial waiting for its token) waits for a Mini Program whose token we
+    // lacked: an Official Account, or an account whose token we held, cannot be it.
+    Ok(!has_token && (claimed || mini_program))
 }
 
 /// An `unauthorized` push: the account withdrew; its tokens no longer work.

@@ -340,7 +340,7 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
             ..
         } => {
             let update = matches!(event, ComponentEvent::UpdateAuthorized { .. });
-            let token_was_missing = crate::authorization::authorized_pushed(
+            let may_be_awaited = crate::authorization::authorized_pushed(
                 state,
                 authorizer_appid,
                 authorization_code,
@@ -349,9 +349,9 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
             )
             .await?;
             // A registration reconciling a lost answer (or a trial waiting for its token) waits
-            // for an account whose token we lacked; one whose token we held cannot be it. (Both
-            // also poll on their own, so a wake is a shortcut, never the only way forward.)
-            if token_was_missing {
+            // for a Mini Program whose token we lacked. (Both also poll on their own, so a wake
+            // is a shortcut, never the only way forward.)
+            if may_be_awaited {
                 crate::registration::wake_reconciling(state).await?;
                 crate::routes::push::wake_waiting(state).await?;
             }
