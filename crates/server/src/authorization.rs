@@ -4,9 +4,12 @@
 //! (api_query_auth: the refresh token is stored before anything else) — and the account becomes
 //! an `authorizers` row with its permission sets.
 //!
-//! WeChat also pushes `authorized` for every authorization: an account whose admin closed the
-//! page before the redirect is imported from the push's code; one already imported is only
-//! refreshed (the code is single use, and the callback's job may have spent it).
+//! WeChat also pushes `authorized` for every authorization, with a code of its own: the push
+//! exchanges it and imports the account (so an account whose admin closed the page before the
+//! redirect is imported all the same), and notes the account under the push's pre_auth_code, so
+//! the callback's job need not spend its code on an account the push already brought in. An
+//! `authorized` push of an account the callback's job already imported changes nothing; an
+//! `updateauthorized` one (new permission sets) imports it again.
 
 use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
