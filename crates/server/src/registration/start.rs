@@ -60,18 +60,18 @@ pub async fn start(
     // What every check needs, in one read (one round trip and one transaction): the account's
     // status, token and permission sets, this month's successes, and a registration in flight.
     let ttl_ms = link_ttl_ms(state);
-    let facts: Option<(String, bool, String, i64, Option<String>)> = fetch_optional!(
-        &state.db,
-        (String, bool, String, i64, Option<String>),
+    let sql = format!(
         "SELECT a.status, a.refresh_token_sealed IS NOT NULL, a.func_info,
                 (SELECT COUNT(*) FROM registrations r
                   WHERE r.oa_appid = a.appid AND r.state = 'registered' AND COALESCE(r.submitted_at, r.created_at) >= $2),
-                (SELECT r.id FROM registrations r
-                  WHERE r.oa_appid = a.appid
-                    AND (r.state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received')
-                         OR (r.state = 'awaiting_admin' AND r.created_at > $3))
-                  LIMIT 1)
+                (SELECT r.id FROM registrations r WHERE r.oa_appid = a.appid AND {} LIMIT 1)
          FROM authorizers a WHERE a.appid = $1",
+        in_flight_condition("$3")
+    );
+    let facts: Option<(String, bool, String, i64, Option<String>)> = fetch_optional!(
+        &state.db,
+        (String, bool, String, i64, Option<String>),
+        sql.as_str(),
         oa_appid.as_str(),
         crate::calendar::month_start_ms(),
         state.now_ms() - ttl_ms
@@ -205,18 +205,29 @@ pub const MONTHLY_LIMIT: i64 = 5;
 /// The account's registration in flight, if any (at most one: `registrations_one_in_flight`).
 /// A link still awaiting its admin past `state_ttl_secs` does not count: the next start retires it.
 pub(super) async fn in_flight(state: &AppState, oa_appid: &AppId) -> anyhow::Result<Option<String>> {
+    let sql = format!(
+        "SELECT r.id FROM registrations r WHERE r.oa_appid = $1 AND {} LIMIT 1",
+        in_flight_condition("$2")
+    );
     let row: Option<(String,)> = fetch_optional!(
         &state.db,
         (String,),
-        "SELECT id FROM registrations WHERE oa_appid = $1
-           AND (state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received')
-                OR (state = 'awaiting_admin' AND created_at > $2))
-         LIMIT 1",
+        sql.as_str(),
         oa_appid.as_str(),
         state.now_ms() - link_ttl_ms(state)
     )
     .context("cannot look for registrations under way")?;
     Ok(row.map(|(id,)| id))
+}
+
+/// A registration `r` in flight (the states of `registrations_one_in_flight`, the index that
+/// enforces one per account), a link awaiting its admin counting only while younger than the
+/// placeholder `since` (unix ms).
+fn in_flight_condition(since: &str) -> String {
+    format!(
+        "(r.state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received') \
+          OR (r.state = 'awaiting_admin' AND r.created_at > {since}))"
+    )
 }
 
 pub(super) fn link_ttl_ms(state: &AppState) -> i64 {
