@@ -128,19 +128,7 @@ pub(super) async fn finish(
     if let Some(plan) = &reg.setup_plan {
         crate::setup::attach(state, &mut tx, appid, plan).await?;
     }
-    crate::webhook::enqueue(
-        state,
-        &mut tx,
-        "registration.registered",
-        serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "mini_program_appid": appid }),
-    )
-    .await?;
-    tx.commit().await?;
-    state.metrics.registration_finished(REGISTERED);
-    tracing::info!(mini_program = %appid, "registration complete");
-    // The profile and permission sets, for the authorizers resource; not worth failing over.
-    if let Err(e) = crate::authorization::import(state, appid).await {
-        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
-    }
-    Ok(Outcome::Done)
+    let payload =
+        serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "mini_program_appid": appid });
+    complete(state, tx, appid, payload).await
 }

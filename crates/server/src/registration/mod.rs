@@ -209,29 +209,62 @@ async fn transition(
     failure: Option<&Failure>,
 ) -> anyhow::Result<bool> {
     let failure = failure.map(serde_json::to_string).transpose()?;
+    change_state(target, &reg.id, from, to, note, failure.as_deref(), now_ms()).await
+}
+
+/// The state change of a registration row of any route: `from` → `to` if it is still in `from`
+/// (with the failure, JSON, if any), and its history line; false if it had moved. Notes of
+/// routine steps go to the history; the row's `note` keeps what the operator must know.
+pub(crate) async fn change_state(
+    tx: &mut Tx,
+    id: &str,
+    from: &str,
+    to: &str,
+    note: Option<&str>,
+    failure_json: Option<&str>,
+    now: i64,
+) -> anyhow::Result<bool> {
     let n = execute!(
-        &mut *target,
+        &mut *tx,
         "UPDATE registrations SET state = $1, failure = COALESCE($2, failure), updated_at = $3
          WHERE id = $4 AND state = $5",
         to,
-        failure.as_deref(),
-        now_ms(),
-        &reg.id,
+        failure_json,
+        now,
+        id,
         from
     )
     .context("cannot change a registration's state")?;
-    // Notes of routine steps go to the history; `note` keeps what the operator must know.
     if n == 1 {
         record_history(
-            &mut *target,
-            &reg.subject(),
+            &mut *tx,
+            &format!("registration:{id}"),
             Some(from),
             to,
-            note.or(failure.as_deref()),
+            note.or(failure_json),
         )
         .await?;
     }
     Ok(n == 1)
+}
+
+/// The end of every route's registration once its row is `registered` in `tx`: the
+/// `registration.registered` webhook (`payload`) with it, then the commit, and the new Mini
+/// Program's profile read into `authorizers` (not worth failing over).
+pub(crate) async fn complete(
+    state: &AppState,
+    mut tx: Tx,
+    appid: &AppId,
+    payload: serde_json::Value,
+) -> anyhow::Result<Outcome> {
+    crate::webhook::enqueue(state, &mut tx, "registration.registered", payload).await?;
+    tx.commit().await?;
+    state.metrics.registration_finished(REGISTERED);
+    tracing::info!(mini_program = %appid, "registration complete");
+    if let Err(e) = crate::authorization::import(state, appid).await {
+        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
+    }
+    Ok(Outcome::Done)
 }
 
 async fn transition_now(
@@ -312,7 +345,8 @@ async fn open_sealed(
     Ok(Some(secret))
 }
 
-async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> {
+/// Sets what the operator must know of registration `id` (any route).
+pub(crate) async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> {
     execute!(&state.db, "UPDATE registrations SET note = $1 WHERE id = $2", note, id)
         .context("cannot note a registration")?;
     Ok(())

@@ -260,7 +260,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
                 crate::failure::what_happened(&e)
             );
             move_to(state, &reg, CREATING, CREATE_UNKNOWN, Some(&note), None).await?;
-            set_note(state, &reg.id, &note).await?;
+            crate::registration::set_note(state, &reg.id, &note).await?;
             Ok(Outcome::WaitUntil(state.now_ms()))
         }
         Err(e) if again && e.code() == Some(SUBJECT_TASK_OPEN) => {
@@ -599,26 +599,8 @@ async fn finish(state: &AppState, reg: &RouteRegistration, appid: &AppId, note: 
     } else if let Some(plan) = &reg.setup_plan {
         crate::setup::attach(state, &mut tx, appid, plan).await?;
     }
-    crate::webhook::enqueue(
-        state,
-        &mut tx,
-        "registration.registered",
-        serde_json::json!({ "registration_id": reg.id, "route": reg.route, "mini_program_appid": appid }),
-    )
-    .await?;
-    tx.commit().await?;
-    state.metrics.registration_finished(REGISTERED);
-    tracing::info!(mini_program = %appid, "registration complete");
-    if let Err(e) = crate::authorization::import(state, appid).await {
-        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
-    }
-    Ok(Outcome::Done)
-}
-
-async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> {
-    execute!(&state.db, "UPDATE registrations SET note = $1 WHERE id = $2", note, id)
-        .context("cannot note a registration")?;
-    Ok(())
+    let payload = serde_json::json!({ "registration_id": reg.id, "route": reg.route, "mini_program_appid": appid });
+    crate::registration::complete(state, tx, appid, payload).await
 }
 
 /// Moves `reg` from `from` to `to` if it is still in `from`; false if it had moved.
@@ -632,37 +614,18 @@ pub(crate) async fn transition(
     failure: Option<&Failure>,
 ) -> anyhow::Result<bool> {
     let failure_json = failure.map(serde_json::to_string).transpose()?;
-    let n = execute!(
-        &mut *tx,
-        "UPDATE registrations SET state = $1, failure = COALESCE($2, failure), updated_at = $3
-         WHERE id = $4 AND state = $5",
-        to,
-        failure_json.as_deref(),
-        state.now_ms(),
-        &reg.id,
-        from
-    )
-    .context("cannot change a registration's state")?;
-    if n == 1 {
-        record_history(
+    let moved =
+        crate::registration::change_state(tx, &reg.id, from, to, note, failure_json.as_deref(), state.now_ms()).await?;
+    if moved && to == FAILED {
+        crate::webhook::enqueue(
+            state,
             &mut *tx,
-            &reg.subject(),
-            Some(from),
-            to,
-            note.or(failure_json.as_deref()),
+            "registration.failed",
+            serde_json::json!({ "registration_id": reg.id, "route": reg.route, "failure": failure }),
         )
         .await?;
-        if to == FAILED {
-            crate::webhook::enqueue(
-                state,
-                &mut *tx,
-                "registration.failed",
-                serde_json::json!({ "registration_id": reg.id, "route": reg.route, "failure": failure }),
-            )
-            .await?;
-        }
     }
-    Ok(n == 1)
+    Ok(moved)
 }
 
 /// [`transition`] in its own transaction.
