@@ -16,6 +16,9 @@
 //! a PostgreSQL database is created if missing), `--fastreg PATH` (the binary next to this
 //! example). Exit status 0 only if every check passed.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use anyhow::{Context, bail};
 use fastreg_emulator::builtin::{COMPONENT_AES_KEY, COMPONENT_APPID, COMPONENT_SECRET, COMPONENT_TOKEN};
 use serde_json::{Value, json};
@@ -210,42 +213,21 @@ async fn authorize(run: &Run, oa: &str) -> anyhow::Result<String> {
     if status != 201 {
         bail!("POST /authorizations: {status} {auth}");
     }
-    let url = url::Url::parse(auth["auth_url"].as_str().unwrap_or_default())?;
-    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let mut form = vec![
-        ("component_appid".to_owned(), COMPONENT_APPID.to_owned()),
-        ("appid".to_owned(), oa.to_owned()),
-        (
-            "pre_auth_code".to_owned(),
-            q.get("pre_auth_code").cloned().unwrap_or_default(),
-        ),
-        (
-            "redirect_uri".to_owned(),
-            q.get("redirect_uri").cloned().unwrap_or_default(),
-        ),
-    ];
-    for set in [
-        "account_service",
-        "mp_account_management",
-        "mp_development",
-        "mp_verification",
-        "mp_basic_info",
-        "fast_register",
-    ] {
-        form.push(("set".to_owned(), set.to_owned()));
-    }
-    let r = run
-        .http
-        .post(format!("{}/cgi-bin/componentloginpage/confirm", run.emulator))
-        .form(&form)
-        .send()
-        .await?;
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned)
-        .with_context(|| format!("the login page refused {oa}"))?;
+    let location = common::confirm_login_page(
+        &run.http,
+        &run.emulator,
+        auth["auth_url"].as_str().unwrap_or_default(),
+        oa,
+        &[
+            "account_service",
+            "mp_account_management",
+            "mp_development",
+            "mp_verification",
+            "mp_basic_info",
+            "fast_register",
+        ],
+    )
+    .await?;
     run.follow(&location).await?;
     Ok(auth["id"].as_str().unwrap_or_default().to_owned())
 }

@@ -20,41 +20,20 @@ pub(super) async fn authorize(target: &Target, oa: &str) -> anyhow::Result<(Stri
     if status != 201 {
         bail!("POST /authorizations: {status} {auth}");
     }
-    let url = url::Url::parse(auth["auth_url"].as_str().unwrap_or_default())?;
-    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
-    let mut form = vec![
-        ("component_appid".to_owned(), COMPONENT_APPID.to_owned()),
-        ("appid".to_owned(), oa.to_owned()),
-        (
-            "pre_auth_code".to_owned(),
-            q.get("pre_auth_code").cloned().unwrap_or_default(),
-        ),
-        (
-            "redirect_uri".to_owned(),
-            q.get("redirect_uri").cloned().unwrap_or_default(),
-        ),
-    ];
-    for set in [
-        "account_service",
-        "mp_account_management",
-        "mp_development",
-        "mp_basic_info",
-        "fast_register",
-    ] {
-        form.push(("set".to_owned(), set.to_owned()));
-    }
-    let r = target
-        .http
-        .post(format!("{}/cgi-bin/componentloginpage/confirm", target.emulator))
-        .form(&form)
-        .send()
-        .await?;
-    let location = r
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .map(str::to_owned)
-        .context("the login page refused")?;
+    let location = common::confirm_login_page(
+        &target.http,
+        &target.emulator,
+        auth["auth_url"].as_str().unwrap_or_default(),
+        oa,
+        &[
+            "account_service",
+            "mp_account_management",
+            "mp_development",
+            "mp_basic_info",
+            "fast_register",
+        ],
+    )
+    .await?;
     target.http.get(&location).send().await?;
     Ok((auth["id"].as_str().unwrap_or_default().to_owned(), location))
 }

@@ -1,6 +1,7 @@
-//! What the issue 13 runners `sign_in_flood` and `attack` share: `fastreg serve` as its own
-//! process on a database of the runner's choosing, its address and one-time admin password from
-//! its first lines, and its memory from `/proc/<pid>/status`.
+//! What the issue 13 runners `sign_in_flood`, `attack` and `chaos` share: `fastreg serve` as its
+//! own process on a database of the runner's choosing, its address and one-time admin password
+//! from its first lines, its memory from `/proc/<pid>/status`, and an admin confirming the
+//! emulated componentloginpage.
 
 #![allow(dead_code)]
 
@@ -163,4 +164,41 @@ pub async fn database(url: Option<String>, dir: &Path) -> anyhow::Result<String>
 /// KiB as MiB.
 pub fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// An Official Account's admin confirms the componentloginpage at `auth_url` (an authorization
+/// the service started) on the emulator at `emulator`, ticking `sets`; the redirect back to the
+/// service, not yet followed.
+pub async fn confirm_login_page(
+    http: &reqwest::Client,
+    emulator: &str,
+    auth_url: &str,
+    oa: &str,
+    sets: &[&str],
+) -> anyhow::Result<String> {
+    let url = url::Url::parse(auth_url).with_context(|| format!("auth_url {auth_url:?}"))?;
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let mut form = vec![
+        ("component_appid".to_owned(), COMPONENT_APPID.to_owned()),
+        ("appid".to_owned(), oa.to_owned()),
+        (
+            "pre_auth_code".to_owned(),
+            q.get("pre_auth_code").cloned().unwrap_or_default(),
+        ),
+        (
+            "redirect_uri".to_owned(),
+            q.get("redirect_uri").cloned().unwrap_or_default(),
+        ),
+    ];
+    form.extend(sets.iter().map(|set| ("set".to_owned(), (*set).to_owned())));
+    let r = http
+        .post(format!("{emulator}/cgi-bin/componentloginpage/confirm"))
+        .form(&form)
+        .send()
+        .await?;
+    r.headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .with_context(|| format!("the login page refused {oa}"))
 }
