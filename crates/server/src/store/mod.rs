@@ -8,6 +8,19 @@
 //! (see [`crate::job`]). The [`execute!`], [`fetch_optional!`], [`fetch_all!`] and [`fetch_one!`]
 //! macros dispatch a query to whichever pool or transaction is at hand.
 
+pub mod api_keys;
+pub mod audit;
+pub mod authorizers;
+pub mod events;
+pub mod gauges;
+pub mod jobs;
+pub mod operators;
+pub mod rebinds;
+pub mod registrations;
+pub mod route_tasks;
+pub mod setup;
+pub mod tokens;
+
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};

@@ -1,0 +1,1 @@
+//! The push inbox: receipts of WeChat's pushes and their processing marks.

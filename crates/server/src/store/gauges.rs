@@ -1,0 +1,1 @@
+//! The counts /metrics shows: queue depth, tokens due, registrations and authorizers by state.

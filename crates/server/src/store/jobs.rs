@@ -1,0 +1,1 @@
+//! The durable job queue's table: enqueue, claim, finish, retry, list.

@@ -1,0 +1,1 @@
+//! The console's operators and their sessions and sign-in throttling.

@@ -1,0 +1,1 @@
+//! The enterprise, personal and trial routes' tasks and a trial's conversion (beta verifications).

@@ -1,0 +1,1 @@
+//! A new Mini Program's setup: its plan, steps, materials, and operator category changes.
