@@ -6,7 +6,7 @@ use fastreg_client::Error as ClientError;
 use serde::{Deserialize, Serialize};
 
 /// Why a registration, setup step, authorization or rebind stopped.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Failure {
     /// WeChat's `errcode` as text (`"61051"`), or one of ours (`outcome_unknown`, `transport`, …).
     pub code: String,

@@ -15,12 +15,10 @@ use crate::api::keys::{Actor, require_key};
 use crate::job::Retried;
 use crate::registration::{self, AbandonError};
 use crate::startup::{AppState, audit};
-use crate::store::history;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use serde_json::Value;
 
 /// The routes, with the API key check.
 pub fn routes(state: AppState) -> Router {
@@ -36,20 +34,17 @@ pub fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A job as `GET /api/v1/jobs/{id}` shows it (its payload as JSON).
-fn job_view(job: crate::job::JobView) -> Value {
-    let payload = serde_json::from_str(&job.payload).unwrap_or_else(|_| Value::String(job.payload.clone()));
-    let mut view = serde_json::to_value(job).unwrap_or(Value::Null);
-    view["payload"] = payload;
-    view
-}
-
-/// `POST /api/v1/jobs/{id}/retry`.
-async fn retry_job(
+/// Retry a job that gave up (dead): queued again, due now, with its dedupe key; 409 if it is not
+/// dead or another job drives its workflow.
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "jobs",
+    params(("id" = i64, Path, description = "The job's id")),
+    responses((status = 202, description = "Queued again", body = crate::api::model::JobView),
+              (status = "default", description = "Refused", body = ApiError)))]
+pub(crate) async fn retry_job(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<crate::api::model::JobView>), ApiError> {
     match state.queue.retry(id).await? {
         Retried::Queued => {}
         Retried::NotFound => return Err(ApiError::not_found("job")),
@@ -74,20 +69,23 @@ async fn retry_job(
     }
     audit(&state, &actor.0, "job.retry", &format!("job:{id}"), "").await;
     let job = state.queue.get(id).await?.ok_or_else(|| ApiError::not_found("job"))?;
-    Ok((StatusCode::ACCEPTED, Json(job_view(job))))
+    Ok((StatusCode::ACCEPTED, Json(job.into())))
 }
 
-/// `POST /api/v1/registrations/{id}/abandon`.
-async fn abandon_registration(
+/// Abandon a registration that has not reached fastregister (awaiting_admin, or ticket_received
+/// with no call sent): it ends abandoned and its account is free; refused (409) once fastregister
+/// may have been sent.
+#[utoipa::path(post, path = "/registrations/{id}/abandon", tag = "registrations",
+    params(("id" = String, Path, description = "The registration's id")),
+    responses((status = 200, description = "Abandoned", body = crate::api::model::RegistrationView),
+              (status = "default", description = "Refused", body = ApiError)))]
+pub(crate) async fn abandon_registration(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<crate::api::model::RegistrationView>, ApiError> {
     let refused = match registration::abandon(&state, &id, &actor.0).await {
-        Ok(r) => {
-            let h = history(&state.db, &format!("registration:{id}")).await?;
-            return Ok(Json(r.api_view(h)));
-        }
+        Ok(_) => return Ok(Json(crate::api::registration_view(&state, &id).await?)),
         Err(e) => e,
     };
     Err(match refused {

@@ -177,14 +177,15 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
 }
 
 /// Body of `POST /api/v1/api-keys`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = CreateApiKey)]
 pub struct CreateKey {
     /// A name for the key (who uses it).
     pub name: String,
 }
 
 /// A key, shown once.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     /// Id.
     pub id: String,
@@ -197,7 +198,10 @@ pub struct CreatedKey {
 /// The longest key name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// `POST /api/v1/api-keys`.
+/// Create an API key (shown once).
+#[utoipa::path(post, path = "/api-keys", tag = "api-keys", request_body = CreateKey,
+    responses((status = 201, description = "The key, shown once", body = CreatedKey),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub async fn create(
     State(state): State<AppState>,
     axum::Extension(actor): axum::Extension<Actor>,
@@ -253,7 +257,7 @@ pub async fn create(
 }
 
 /// A key as listed: never the key nor its hash.
-#[derive(Debug, Serialize, sqlx::FromRow)]
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct KeyView {
     /// Id.
     pub id: String,
@@ -269,19 +273,33 @@ pub struct KeyView {
 
 const KEY_COLUMNS: &str = "id, name, created_at, last_used_at, revoked_at";
 
-/// `GET /api/v1/api-keys`: every key, newest first, revoked ones included.
-pub async fn list(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// Every key, newest first, revoked ones included.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeyList {
+    /// The keys: id, name, created_at, last_used_at, revoked_at (never the key nor its hash).
+    pub items: Vec<KeyView>,
+}
+
+/// List the API keys: id, name, created_at, last_used_at, revoked_at (never the key nor its
+/// hash), newest first, revoked ones included.
+#[utoipa::path(get, path = "/api-keys", tag = "api-keys",
+    responses((status = 200, description = "The keys", body = KeyList),
+              (status = "default", description = "Refused", body = ApiError)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<KeyList>, ApiError> {
     let items: Vec<KeyView> = fetch_all!(
         &state.db,
         KeyView,
         &format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id")
     )
     .context("cannot list API keys")?;
-    Ok(Json(serde_json::json!({ "items": items })))
+    Ok(Json(KeyList { items }))
 }
 
-/// `DELETE /api/v1/api-keys/{id}`: revokes a key (at once: its next request is refused). Revoking
-/// a revoked key changes nothing.
+/// Revoke an API key: refused from its next request. Revoking a revoked key changes nothing.
+#[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys",
+    params(("id" = String, Path, description = "The key's id")),
+    responses((status = 200, description = "The key, revoked", body = KeyView),
+              (status = "default", description = "Not found", body = ApiError)))]
 pub async fn revoke(
     State(state): State<AppState>,
     axum::Extension(actor): axum::Extension<Actor>,

@@ -9,9 +9,13 @@
 
 pub mod extract;
 pub mod keys;
+pub mod model;
 pub mod openapi;
+mod registrations;
 mod resources;
-mod route_resources;
+mod trials;
+
+pub(crate) use registrations::view as registration_view;
 
 use crate::startup::AppState;
 use axum::Router;
@@ -22,10 +26,12 @@ use serde::Serialize;
 use std::sync::Arc;
 
 /// The one error shape of the API.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ApiError {
     /// HTTP status (not serialized).
     #[serde(skip)]
+    #[schema(ignore)]
     pub status: StatusCode,
     /// Machine-readable code (`not_found`, `invalid_request`, a WeChat errcode, …).
     pub code: String,
@@ -107,26 +113,17 @@ pub fn router(state: AppState) -> Router {
         .route("/mini-programs", get(resources::list_mini_programs))
         .route("/authorizations", post(resources::create_authorization))
         .route("/authorizations/{id}", get(resources::get_authorization))
-        .route(
-            "/registrations",
-            post(route_resources::create_registration).get(route_resources::list_registrations),
-        )
-        .route("/registrations/{id}", get(route_resources::get_registration))
-        .route("/registrations/{id}/restart", post(route_resources::restart))
-        .route("/registrations/{id}/qr.svg", get(route_resources::registration_qr_svg))
-        .route("/registrations/{id}/qr.png", get(route_resources::registration_qr_png))
-        .route("/mini-programs/{appid}/verify-beta", post(route_resources::verify_beta))
-        .route("/mini-programs/{appid}/beta-name", put(route_resources::beta_name))
-        .route("/beta-verifications/{id}", get(route_resources::get_beta_verification))
-        .route(
-            "/beta-verifications/{id}/qr.svg",
-            get(route_resources::beta_verification_qr_svg),
-        )
-        .route(
-            "/beta-verifications/{id}/qr.png",
-            get(route_resources::beta_verification_qr_png),
-        )
-        .route("/trials", get(route_resources::list_trials))
+        .route("/registrations", post(registrations::create).get(registrations::list))
+        .route("/registrations/{id}", get(registrations::get))
+        .route("/registrations/{id}/restart", post(registrations::restart))
+        .route("/registrations/{id}/qr.svg", get(registrations::qr_svg))
+        .route("/registrations/{id}/qr.png", get(registrations::qr_png))
+        .route("/mini-programs/{appid}/verify-beta", post(trials::verify_beta))
+        .route("/mini-programs/{appid}/beta-name", put(trials::beta_name))
+        .route("/beta-verifications/{id}", get(trials::get_beta_verification))
+        .route("/beta-verifications/{id}/qr.svg", get(trials::beta_verification_qr_svg))
+        .route("/beta-verifications/{id}/qr.png", get(trials::beta_verification_qr_png))
+        .route("/trials", get(trials::list_trials))
         .route("/mini-programs/{appid}", get(resources::get_mini_program))
         .route("/mini-programs/{appid}/setup", put(resources::attach_setup))
         .route("/mini-programs/{appid}/nickname-audit", get(resources::nickname_audit))

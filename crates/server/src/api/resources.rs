@@ -1,38 +1,42 @@
-//! The resources: authorizers, authorizations, registrations, Mini Programs (setup, nickname
-//! audit, category catalog, resubmitting and deleting a category), rebind tasks, jobs.
+//! The resources: authorizers, authorizations, Mini Programs (setup, nickname audit, category
+//! catalog, resubmitting and deleting a category), rebind tasks, jobs, the audit log. The
+//! registrations are in [`super::registrations`], the trials in [`super::trials`].
 
 use super::ApiError;
 use super::extract::{Json, Path, Query};
 use super::keys::Actor;
+use super::model::{
+    AccountList, AuditEntry, AuditList, AuthorizationView, AuthorizerList, AuthorizerView, CategoryDeleted,
+    CategoryResubmitted, JobList, JobView, MiniProgramList, MiniProgramView, NicknameAuditView, Quota, Quotas,
+    RebindView, SetupView, StepView,
+};
 use crate::failure::Failure;
 use crate::startup::AppState;
 use crate::store::history;
-use crate::{fetch_one, fetch_optional, registration, setup};
+use crate::{fetch_one, fetch_optional, setup};
 use anyhow::Context;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use fastreg_protocol::AppId;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 fn appid(s: String) -> Result<AppId, ApiError> {
     AppId::parse(s).map_err(|e| ApiError::invalid(e.to_string()))
 }
 
-fn failure(json: &Option<String>) -> Value {
-    json.as_deref()
-        .and_then(|f| serde_json::from_str::<Failure>(f).ok())
-        .map(|f| serde_json::to_value(f).unwrap_or(Value::Null))
-        .unwrap_or(Value::Null)
-}
-
-#[derive(Deserialize)]
+/// The query of the plain lists.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct Page {
+    /// At most this many (1–1000, default 100).
     limit: Option<i64>,
+    /// Skip this many (authorizers).
     offset: Option<i64>,
+    /// Only jobs of this status (queued, running, succeeded, dead).
     status: Option<String>,
-    oa_appid: Option<String>,
 }
 
 impl Page {
@@ -43,39 +47,34 @@ impl Page {
 
 // ---- authorizers and authorizations ----
 
+/// The accounts that authorized this platform.
+#[utoipa::path(get, path = "/authorizers", tag = "accounts", params(Page),
+    responses((status = 200, description = "The accounts", body = AuthorizerList),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn list_authorizers(
     State(state): State<AppState>,
     Query(p): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthorizerList>, ApiError> {
     let items = crate::authorization::authorizers(&state, p.limit(), p.offset.unwrap_or(0).max(0)).await?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(AuthorizerList {
+        items: items.into_iter().map(AuthorizerView::from).collect(),
+    }))
 }
 
-/// A step's detail as the API shows it: its note in English (`note`) with its code
-/// (`note_code`), as stored notes are a code with parameters.
-fn step_detail(stored: &str) -> Value {
-    let mut detail = serde_json::from_str::<Value>(stored).unwrap_or(Value::Null);
-    let note = detail
-        .get("note")
-        .cloned()
-        .and_then(|n| serde_json::from_value::<crate::setup_note::SetupNote>(n).ok());
-    if let Some(note) = note {
-        if let crate::setup_note::SetupNote::Coded { code, .. } = &note {
-            detail["note_code"] = serde_json::to_value(code).unwrap_or(Value::Null);
-        }
-        detail["note"] = Value::String(note.en());
-    }
-    detail
-}
-
-/// The query of the paged lists: `q` (appid or name), `status`, `cursor`, `limit`.
-#[derive(Deserialize)]
+/// The query of the paged lists.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListParams {
+    /// An appid prefix or part of the name.
     #[serde(default)]
     q: String,
+    /// Official Accounts: authorized, unauthorized, refresh_rejected; Mini Programs: those, or
+    /// setup_failed, setup_running, setup_none.
     #[serde(default)]
     status: String,
+    /// The previous page's next_cursor.
     cursor: Option<String>,
+    /// 1–200, default 50.
     limit: Option<i64>,
 }
 
@@ -99,62 +98,67 @@ fn list_error(e: crate::listing::ListError) -> ApiError {
     }
 }
 
-/// `GET /official-accounts?q&status&cursor&limit`: a page of Official Accounts by name, with
-/// `next_cursor` while there are more.
+/// A page of Official Accounts by name, with `next_cursor` while there are more.
+#[utoipa::path(get, path = "/official-accounts", tag = "accounts", params(ListParams),
+    responses((status = 200, description = "A page", body = AccountList),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn list_official_accounts(
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccountList>, ApiError> {
     let page = crate::listing::accounts(&state, &p.filter())
         .await
         .map_err(list_error)?;
-    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+    Ok(Json(page.into()))
 }
 
-/// `GET /mini-programs?q&status&cursor&limit`: a page of Mini Programs, newest first, with
-/// `next_cursor` while there are more.
+/// A page of Mini Programs, newest first, with `next_cursor` while there are more.
+#[utoipa::path(get, path = "/mini-programs", tag = "mini-programs", params(ListParams),
+    responses((status = 200, description = "A page", body = MiniProgramList),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn list_mini_programs(
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MiniProgramList>, ApiError> {
     let page = crate::listing::mini_programs(&state, &p.filter())
         .await
         .map_err(list_error)?;
-    Ok(Json(json!({ "items": page.items, "next_cursor": page.next })))
+    Ok(Json(page.into()))
 }
 
+/// One authorizer: kind, status, permission sets, token upkeep.
+#[utoipa::path(get, path = "/authorizers/{appid}", tag = "accounts",
+    params(("appid" = String, Path, description = "The account's appid")),
+    responses((status = 200, description = "The account", body = AuthorizerView),
+              (status = "default", description = "Not found", body = ApiError)))]
 pub(super) async fn get_authorizer(
     State(state): State<AppState>,
     Path(appid): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthorizerView>, ApiError> {
     let a = crate::authorization::authorizer(&state, &appid)
         .await?
         .ok_or_else(|| ApiError::not_found("authorizer"))?;
-    Ok(Json(
-        serde_json::to_value(a).map_err(|e| ApiError::unexpected(e.into()))?,
-    ))
+    Ok(Json(a.into()))
 }
 
-#[derive(Deserialize, Default)]
+/// `POST /authorizations`' body (optional).
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct CreateAuthorization {
+    /// Only this account may authorize.
     #[serde(default)]
     biz_appid: Option<String>,
 }
 
-fn authorization_view(a: &crate::authorization::Authorization, history: Vec<crate::store::HistoryEntry>) -> Value {
-    json!({
-        "id": a.id, "state": a.state, "auth_url": a.auth_url, "authorizer_appid": a.authorizer_appid,
-        "error": failure(&a.failure), "created_by": a.created_by, "created_at": a.created_at, "updated_at": a.updated_at,
-        "history": history,
-    })
-}
-
+/// Start authorizing an Official Account: answers the componentloginpage URL its admin opens.
+#[utoipa::path(post, path = "/authorizations", tag = "accounts", request_body(content = Option<CreateAuthorization>),
+    responses((status = 201, description = "Started", body = AuthorizationView),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn create_authorization(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     body: Option<Json<CreateAuthorization>>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AuthorizationView>), ApiError> {
     let body = body.map(|b| b.0).unwrap_or_default();
     let biz = body.biz_appid.map(appid).transpose()?;
     let a = crate::authorization::start(&state, biz.as_ref(), &actor.0)
@@ -163,151 +167,46 @@ pub(super) async fn create_authorization(
             Some(c) => ApiError::wechat(c),
             None => ApiError::unexpected(e),
         })?;
-    Ok((StatusCode::CREATED, Json(authorization_view(&a, vec![]))))
+    Ok((StatusCode::CREATED, Json(AuthorizationView::of(&a, vec![]))))
 }
 
+/// An authorization's state.
+#[utoipa::path(get, path = "/authorizations/{id}", tag = "accounts",
+    params(("id" = String, Path, description = "The authorization's id")),
+    responses((status = 200, description = "The authorization", body = AuthorizationView),
+              (status = "default", description = "Not found", body = ApiError)))]
 pub(super) async fn get_authorization(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuthorizationView>, ApiError> {
     let a = crate::authorization::get(&state, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("authorization"))?;
     let h = history(&state.db, &format!("authorization:{id}")).await?;
-    Ok(Json(authorization_view(&a, h)))
-}
-
-// ---- registrations ----
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct CreateRegistration {
-    oa_appid: String,
-    #[serde(default)]
-    copy_wx_verify: Option<bool>,
-    #[serde(default)]
-    setup: Option<setup::SetupPlan>,
-}
-
-fn registration_view(r: &registration::Registration, history: Vec<crate::store::HistoryEntry>) -> Value {
-    r.api_view(history)
-}
-
-/// Errors of `POST /api/v1/registrations`.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum CreateRegistrationError {
-    #[error(transparent)]
-    Start(#[from] registration::StartError),
-    #[error("{0}")]
-    Invalid(String),
-}
-
-impl From<CreateRegistrationError> for ApiError {
-    fn from(e: CreateRegistrationError) -> Self {
-        use registration::StartError as S;
-        match e {
-            CreateRegistrationError::Invalid(m) => ApiError::invalid(m),
-            CreateRegistrationError::Start(S::NotAuthorized(appid)) => ApiError::new(
-                StatusCode::CONFLICT,
-                "not_authorized",
-                format!("{appid} has not authorized this platform"),
-                "Authorize the Official Account first: POST /api/v1/authorizations and have its admin scan the page.",
-            ),
-            CreateRegistrationError::Start(S::InProgress { id, dead_job }) => ApiError::new(
-                StatusCode::CONFLICT,
-                "registration_in_progress",
-                format!("registration {id} of this account is still under way"),
-                match dead_job {
-                    Some(job) => format!(
-                        "Its job {job} gave up: fix the cause (GET /api/v1/jobs/{job} shows the last error), then retry it \
-                         (POST /api/v1/jobs/{job}/retry); or, if fastregister was never sent, abandon the registration \
-                         (POST /api/v1/registrations/{id}/abandon). An account may have one registration in progress (61057)."
-                    ),
-                    None => format!(
-                        "Wait for it to finish (GET /api/v1/registrations/{id}); an account may have one registration in progress (61057). \
-                         If it waits for an admin who will not confirm, abandon it (POST /api/v1/registrations/{id}/abandon)."
-                    ),
-                },
-            ),
-            CreateRegistrationError::Start(S::PermissionMissing(appid)) => ApiError::new(
-                StatusCode::CONFLICT,
-                "permission_missing",
-                format!("{appid} has not granted this platform the fast-registration permission set"),
-                "Have the account's admin authorize again (POST /api/v1/authorizations) with the fast-registration \
-                 set (快速注册小程序权限集) ticked; WeChat refuses fastregister without it (48001).",
-            ),
-            CreateRegistrationError::Start(S::MonthlyLimit { appid, used }) => ApiError::new(
-                StatusCode::CONFLICT,
-                "monthly_limit",
-                format!("{appid} has made {used} successful fast registrations this month"),
-                "WeChat allows 5 a month per account (61055); start again after the month ends (China time, UTC+8).",
-            ),
-            CreateRegistrationError::Start(S::Invalid(m)) => ApiError::invalid(m),
-            CreateRegistrationError::Start(S::Unexpected(e)) => ApiError::unexpected(e),
-        }
-    }
-}
-
-pub(super) async fn create_registration(
-    State(state): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Json(body): Json<CreateRegistration>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let oa = AppId::parse(body.oa_appid).map_err(|e| CreateRegistrationError::Invalid(e.to_string()))?;
-    let r = registration::start(&state, &oa, body.copy_wx_verify, body.setup, &actor.0)
-        .await
-        .map_err(CreateRegistrationError::from)?;
-    // Its history is the one entry `start` wrote with it (not read back: one commit fewer).
-    let h = vec![crate::store::HistoryEntry {
-        from_state: None,
-        to_state: r.state.clone(),
-        note: r.note.clone(),
-        at: r.created_at,
-    }];
-    Ok((StatusCode::CREATED, Json(registration_view(&r, h))))
-}
-
-pub(super) async fn list_registrations(
-    State(state): State<AppState>,
-    Query(p): Query<Page>,
-) -> Result<Json<Value>, ApiError> {
-    let items = registration::list(&state, p.oa_appid.as_deref(), p.limit()).await?;
-    let items: Vec<Value> = items.iter().map(|r| registration_view(r, vec![])).collect();
-    Ok(Json(json!({ "items": items })))
-}
-
-pub(super) async fn get_registration(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    let r = registration::get(&state, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("registration"))?;
-    let h = history(&state.db, &format!("registration:{id}")).await?;
-    Ok(Json(registration_view(&r, h)))
+    Ok(Json(AuthorizationView::of(&a, h)))
 }
 
 // ---- Mini Programs ----
 
-#[derive(Deserialize)]
+/// `GET /mini-programs/{appid}`' query.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct Live {
+    /// Add what WeChat says now: basic info, categories, quotas.
     #[serde(default)]
     live: Option<bool>,
 }
 
-fn step_view(s: &setup::Step) -> Value {
-    json!({
-        "step": s.step, "state": s.state,
-        "detail": step_detail(&s.detail),
-        "error": failure(&s.failure), "updated_at": s.updated_at,
-    })
-}
-
+/// A Mini Program: setup plan and progress; `?live=true` adds basic info and quotas from WeChat.
+#[utoipa::path(get, path = "/mini-programs/{appid}", tag = "mini-programs",
+    params(("appid" = String, Path, description = "The Mini Program's appid"), Live),
+    responses((status = 200, description = "The Mini Program", body = MiniProgramView),
+              (status = "default", description = "Not found, or WeChat's error (live)", body = ApiError)))]
 pub(super) async fn get_mini_program(
     State(state): State<AppState>,
     Path(appid_s): Path<String>,
     Query(live): Query<Live>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MiniProgramView>, ApiError> {
     let row: Option<(String, Option<String>, Option<String>, i64)> = fetch_optional!(
         &state.db,
         (String, Option<String>, Option<String>, i64),
@@ -317,11 +216,17 @@ pub(super) async fn get_mini_program(
     .context("cannot read a Mini Program")?;
     let (appid_s, registration_id, oa_appid, created_at) = row.ok_or_else(|| ApiError::not_found("Mini Program"))?;
     let steps = setup::steps(&state, &appid_s).await?;
-    let mut view = json!({
-        "appid": appid_s, "registration_id": registration_id, "oa_appid": oa_appid, "created_at": created_at,
-        "setup": steps.iter().map(step_view).collect::<Vec<_>>(),
-        "history": history(&state.db, &format!("mini_program:{appid_s}")).await?,
-    });
+    let mut view = MiniProgramView {
+        history: history(&state.db, &format!("mini_program:{appid_s}")).await?,
+        appid: appid_s.clone(),
+        registration_id,
+        oa_appid,
+        created_at,
+        setup: steps.iter().map(StepView::of).collect(),
+        basic_info: None,
+        categories: None,
+        quotas: None,
+    };
     if live.live.unwrap_or(false) {
         let appid = appid(appid_s)?;
         // Quotas are shown before they are spent: this month's head image and signature
@@ -336,13 +241,19 @@ pub(super) async fn get_mini_program(
             .categories(&appid)
             .await
             .map_err(|e| ApiError::wechat(&e))?;
-        view["basic_info"] = serde_json::to_value(&basic).unwrap_or(Value::Null);
-        view["categories"] = serde_json::to_value(&cats).unwrap_or(Value::Null);
-        view["quotas"] = json!({
-            "head_image": basic.head_image_info.as_ref().map(|h| json!({"used": h.modify_used_count, "quota": h.modify_quota})),
-            "signature": basic.signature_info.as_ref().map(|s| json!({"used": s.modify_used_count, "quota": s.modify_quota})),
-            "categories": {"limit": cats.limit, "left": cats.quota, "category_limit": cats.category_limit},
+        view.quotas = Some(Quotas {
+            head_image: basic.head_image_info.as_ref().map(|h| Quota {
+                used: h.modify_used_count,
+                quota: h.modify_quota,
+            }),
+            signature: basic.signature_info.as_ref().map(|s| Quota {
+                used: s.modify_used_count,
+                quota: s.modify_quota,
+            }),
+            categories: json!({"limit": cats.limit, "left": cats.quota, "category_limit": cats.category_limit}),
         });
+        view.basic_info = Some(serde_json::to_value(&basic).unwrap_or(Value::Null));
+        view.categories = Some(serde_json::to_value(&cats).unwrap_or(Value::Null));
     }
     Ok(Json(view))
 }
@@ -358,12 +269,17 @@ async fn ours(state: &AppState, appid: &str) -> Result<(), ApiError> {
     row.map(|_| ()).ok_or_else(|| ApiError::not_found("Mini Program"))
 }
 
+/// Attach (or re-attach) a setup plan.
+#[utoipa::path(put, path = "/mini-programs/{appid}/setup", tag = "mini-programs", request_body = setup::SetupPlan,
+    params(("appid" = String, Path, description = "The Mini Program's appid")),
+    responses((status = 200, description = "The steps it made", body = SetupView),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn attach_setup(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(appid_s): Path<String>,
     Json(plan): Json<setup::SetupPlan>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SetupView>, ApiError> {
     ours(&state, &appid_s).await?;
     let appid = appid(appid_s)?;
     let stored = setup::store_plan(&state, plan).await.map_err(|e| match e {
@@ -375,15 +291,21 @@ pub(super) async fn attach_setup(
     tx.commit().await?;
     crate::startup::audit(&state, &actor.0, "setup.attach", &format!("mini_program:{appid}"), "").await;
     let steps = setup::steps(&state, appid.as_str()).await?;
-    Ok(Json(
-        json!({ "appid": appid, "setup": steps.iter().map(step_view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(SetupView {
+        appid: appid.to_string(),
+        setup: steps.iter().map(StepView::of).collect(),
+    }))
 }
 
+/// The name audit, with WeChat's current answer.
+#[utoipa::path(get, path = "/mini-programs/{appid}/nickname-audit", tag = "mini-programs",
+    params(("appid" = String, Path, description = "The Mini Program's appid")),
+    responses((status = 200, description = "The name audit", body = NicknameAuditView),
+              (status = "default", description = "Not found", body = ApiError)))]
 pub(super) async fn nickname_audit(
     State(state): State<AppState>,
     Path(appid_s): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<NicknameAuditView>, ApiError> {
     ours(&state, &appid_s).await?;
     let steps = setup::steps(&state, &appid_s).await?;
     let step = steps
@@ -391,21 +313,33 @@ pub(super) async fn nickname_audit(
         .find(|s| s.step == "nickname")
         .ok_or_else(|| ApiError::not_found("nickname step"))?;
     let detail: Value = serde_json::from_str(&step.detail).unwrap_or(Value::Null);
-    let mut view = json!({ "state": step.state, "audit_id": detail.get("audit_id"), "error": failure(&step.failure) });
-    if let Some(id) = detail.get("audit_id").and_then(Value::as_u64) {
+    let audit_id = detail.get("audit_id").and_then(Value::as_u64);
+    let mut view = NicknameAuditView {
+        state: step.state.clone(),
+        audit_id,
+        error: super::model::failure(&step.failure),
+        wechat: None,
+        wechat_error: None,
+    };
+    if let Some(id) = audit_id {
         let appid = appid(appid_s)?;
         match state
             .client
             .query_nickname_audit(&appid, fastreg_protocol::AuditId(id))
             .await
         {
-            Ok(r) => view["wechat"] = serde_json::to_value(r).unwrap_or(Value::Null),
-            Err(e) => view["wechat_error"] = serde_json::to_value(Failure::from_client(&e)).unwrap_or(Value::Null),
+            Ok(r) => view.wechat = Some(serde_json::to_value(r).unwrap_or(Value::Null)),
+            Err(e) => view.wechat_error = Some(Failure::from_client(&e)),
         }
     }
     Ok(Json(view))
 }
 
+/// The categories this Mini Program may set (WeChat's getallcategories answer).
+#[utoipa::path(get, path = "/mini-programs/{appid}/categories/catalog", tag = "mini-programs",
+    params(("appid" = String, Path, description = "The Mini Program's appid")),
+    responses((status = 200, description = "WeChat's getallcategories answer", body = Object),
+              (status = "default", description = "Not found, or WeChat's error", body = ApiError)))]
 pub(super) async fn category_catalog(
     State(state): State<AppState>,
     Path(appid_s): Path<String>,
@@ -463,18 +397,30 @@ fn category_change_error(e: setup::CategoryChangeError, appid: &AppId) -> ApiErr
     }
 }
 
-#[derive(Deserialize)]
+/// `POST …/categories/{category}/resubmit`'s body.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct Resubmit {
+pub(super) struct ResubmitCategory {
+    /// New qualification images (at least one), each under the document's name as
+    /// getallcategories lists it.
     certificates: Vec<setup::CertificatePlan>,
 }
 
+/// Resubmit a rejected category with new qualification images: uploaded, modifycategory called
+/// once (only a rejected category may be modified, 53307; only a set one, 53306), its audit
+/// followed again.
+#[utoipa::path(post, path = "/mini-programs/{appid}/categories/{category}/resubmit", tag = "mini-programs",
+    request_body = ResubmitCategory,
+    params(("appid" = String, Path, description = "The Mini Program's appid"),
+           ("category" = String, Path, description = "first-second category ids, e.g. 8-39", pattern = "^[0-9]+-[0-9]+$")),
+    responses((status = 202, description = "Sent; its audit is followed", body = CategoryResubmitted),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn resubmit_category(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path((appid_s, category)): Path<(String, String)>,
-    Json(body): Json<Resubmit>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Json(body): Json<ResubmitCategory>,
+) -> Result<(StatusCode, Json<CategoryResubmitted>), ApiError> {
     ours(&state, &appid_s).await?;
     let appid = appid(appid_s)?;
     let key = category_key(&category)?;
@@ -491,15 +437,26 @@ pub(super) async fn resubmit_category(
     .await;
     Ok((
         StatusCode::ACCEPTED,
-        Json(json!({ "appid": appid, "category": key.to_string(), "step": step_view(&step) })),
+        Json(CategoryResubmitted {
+            appid: appid.to_string(),
+            category: key.to_string(),
+            step: StepView::of(&step),
+        }),
     ))
 }
 
+/// Delete a category (deletecategory; refused while it is under review, 53308) and take it out
+/// of the setup plan.
+#[utoipa::path(delete, path = "/mini-programs/{appid}/categories/{category}", tag = "mini-programs",
+    params(("appid" = String, Path, description = "The Mini Program's appid"),
+           ("category" = String, Path, description = "first-second category ids, e.g. 8-39", pattern = "^[0-9]+-[0-9]+$")),
+    responses((status = 200, description = "Deleted", body = CategoryDeleted),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn delete_category(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path((appid_s, category)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<CategoryDeleted>, ApiError> {
     ours(&state, &appid_s).await?;
     let appid = appid(appid_s)?;
     let key = category_key(&category)?;
@@ -515,26 +472,26 @@ pub(super) async fn delete_category(
     )
     .await;
     let steps = setup::steps(&state, appid.as_str()).await?;
-    Ok(Json(json!({
-        "appid": appid, "deleted": key.to_string(), "categories": categories,
-        "setup": steps.iter().map(step_view).collect::<Vec<_>>(),
-    })))
+    Ok(Json(CategoryDeleted {
+        appid: appid.to_string(),
+        deleted: key.to_string(),
+        categories: serde_json::to_value(categories).map_err(|e| ApiError::unexpected(e.into()))?,
+        setup: steps.iter().map(StepView::of).collect(),
+    }))
 }
 
 // ---- rebind ----
 
-fn rebind_view(t: &crate::rebind::RebindTask, history: Vec<crate::store::HistoryEntry>) -> Value {
-    json!({
-        "id": t.id, "appid": t.appid, "state": t.state, "auth_url": t.auth_url, "error": failure(&t.failure),
-        "created_by": t.created_by, "created_at": t.created_at, "updated_at": t.updated_at, "history": history,
-    })
-}
-
+/// Start an admin rebind: answers the componentrebindadmin URL the current admin opens.
+#[utoipa::path(post, path = "/mini-programs/{appid}/rebind", tag = "mini-programs",
+    params(("appid" = String, Path, description = "The Mini Program's appid")),
+    responses((status = 201, description = "Started", body = RebindView),
+              (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn create_rebind(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     Path(appid_s): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<RebindView>), ApiError> {
     use crate::rebind::StartError as E;
     let t = crate::rebind::start(&state, &appid(appid_s)?, &actor.0)
         .await
@@ -556,51 +513,58 @@ pub(super) async fn create_rebind(
             ),
             E::Unexpected(e) => ApiError::unexpected(e),
         })?;
-    Ok((StatusCode::CREATED, Json(rebind_view(&t, vec![]))))
+    Ok((StatusCode::CREATED, Json(RebindView::of(&t, vec![]))))
 }
 
-pub(super) async fn get_rebind(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+/// A rebind task's state.
+#[utoipa::path(get, path = "/rebind-tasks/{id}", tag = "mini-programs",
+    params(("id" = String, Path, description = "The rebind task's id")),
+    responses((status = 200, description = "The task", body = RebindView),
+              (status = "default", description = "Not found", body = ApiError)))]
+pub(super) async fn get_rebind(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<RebindView>, ApiError> {
     let t = crate::rebind::get(&state, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("rebind task"))?;
     let h = history(&state.db, &format!("rebind:{id}")).await?;
-    Ok(Json(rebind_view(&t, h)))
+    Ok(Json(RebindView::of(&t, h)))
 }
 
 // ---- jobs ----
 
-/// A job, its `payload` as the JSON value (stored as text).
-fn job_view(job: crate::job::JobView) -> Result<Value, ApiError> {
-    let payload = serde_json::from_str(&job.payload).unwrap_or_else(|_| Value::String(job.payload.clone()));
-    let mut view = serde_json::to_value(job).map_err(|e| ApiError::unexpected(e.into()))?;
-    view["payload"] = payload;
-    Ok(view)
-}
-
-pub(super) async fn list_jobs(State(state): State<AppState>, Query(p): Query<Page>) -> Result<Json<Value>, ApiError> {
+/// Jobs with status, attempts and last error (filter: status).
+#[utoipa::path(get, path = "/jobs", tag = "jobs", params(Page),
+    responses((status = 200, description = "The jobs", body = JobList),
+              (status = "default", description = "Refused", body = ApiError)))]
+pub(super) async fn list_jobs(State(state): State<AppState>, Query(p): Query<Page>) -> Result<Json<JobList>, ApiError> {
     let items = state.queue.list(p.status.as_deref(), p.limit()).await?;
-    let items = items.into_iter().map(job_view).collect::<Result<Vec<_>, _>>()?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(JobList {
+        items: items.into_iter().map(JobView::from).collect(),
+    }))
 }
 
-pub(super) async fn get_job(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+/// One job.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs",
+    params(("id" = i64, Path, description = "The job's id")),
+    responses((status = 200, description = "The job", body = JobView),
+              (status = "default", description = "Not found", body = ApiError)))]
+pub(super) async fn get_job(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<JobView>, ApiError> {
     let job = state.queue.get(id).await?.ok_or_else(|| ApiError::not_found("job"))?;
-    Ok(Json(job_view(job)?))
+    Ok(Json(job.into()))
 }
 
 // ---- audit log ----
 
-#[derive(Serialize, sqlx::FromRow)]
-struct AuditEntry {
-    id: i64,
-    actor: String,
-    action: String,
-    subject: Option<String>,
-    detail: Option<String>,
-    at: i64,
-}
-
-pub(super) async fn audit_log(State(state): State<AppState>, Query(p): Query<Page>) -> Result<Json<Value>, ApiError> {
+/// Who did what, newest first.
+#[utoipa::path(get, path = "/audit-log", tag = "jobs", params(Page),
+    responses((status = 200, description = "The entries", body = AuditList),
+              (status = "default", description = "Refused", body = ApiError)))]
+pub(super) async fn audit_log(
+    State(state): State<AppState>,
+    Query(p): Query<Page>,
+) -> Result<Json<AuditList>, ApiError> {
     let items: Vec<AuditEntry> = crate::fetch_all!(
         &state.db,
         AuditEntry,
@@ -608,5 +572,5 @@ pub(super) async fn audit_log(State(state): State<AppState>, Query(p): Query<Pag
         p.limit()
     )
     .context("cannot read the audit log")?;
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(AuditList { items }))
 }

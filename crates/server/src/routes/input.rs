@@ -158,8 +158,9 @@ fn token_like(
 }
 
 /// The enterprise route's input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EnterpriseInput)]
 pub struct Enterprise {
     /// The enterprise's registered name.
     pub name: String,
@@ -170,8 +171,9 @@ pub struct Enterprise {
 }
 
 /// The personal route's input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = PersonalInput)]
 pub struct Personal {
     /// The user's WeChat id (微信号).
     pub wxuser: String,
@@ -180,8 +182,9 @@ pub struct Personal {
 }
 
 /// The trial route's input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TrialInput)]
 pub struct Trial {
     /// The name (WeChat appends “的体验小程序”).
     pub name: String,
@@ -190,8 +193,9 @@ pub struct Trial {
 }
 
 /// A trial's conversion input (`verify-beta`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VerifyBeta)]
 pub struct Conversion {
     /// The enterprise's registered name.
     pub enterprise_name: String,
@@ -202,7 +206,7 @@ pub struct Conversion {
 }
 
 /// One route's input.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RouteInput {
     /// `"enterprise": {…}`.

@@ -4,7 +4,7 @@
 use super::*;
 
 /// An image of a plan: inline (base64) when given, a stored material once accepted.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Image {
     /// As given through the API.
@@ -22,7 +22,7 @@ pub enum Image {
 }
 
 /// The name to set, with the materials WeChat may ask for.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NicknamePlan {
     /// The name.
@@ -39,18 +39,19 @@ pub struct NicknamePlan {
 }
 
 /// The head image and its crop box.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvatarPlan {
     /// The image (BMP/JPEG/GIF/PNG, ≤ 2 MB).
     pub image: Image,
     /// The crop box (fractions); default the whole image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub crop: Option<CropBox>,
 }
 
 /// A qualification of a category.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificatePlan {
     /// The document's name, as getallcategories lists it.
@@ -60,7 +61,7 @@ pub struct CertificatePlan {
 }
 
 /// A category to add.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryPlan {
     /// First-level id.
@@ -73,7 +74,7 @@ pub struct CategoryPlan {
 }
 
 /// What to set on a new Mini Program; every part is optional.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetupPlan {
     /// The name.

@@ -352,7 +352,7 @@ pub async fn record_history(
 }
 
 /// One entry of a history.
-#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HistoryEntry {
     /// Previous state.
     pub from_state: Option<String>,

@@ -229,7 +229,10 @@ impl TestApp {
             .unwrap_or(0)
     }
 
+    /// A call to the REST API; its answer is checked against the OpenAPI document
+    /// ([`crate::contract`]).
     pub async fn api(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let method_name = method.as_str().to_owned();
         let mut req = self
             .http
             .request(method, format!("{}/api/v1{path}", self.address))
@@ -239,8 +242,16 @@ impl TestApp {
         }
         let r = req.send().await.expect("api call");
         let status = r.status().as_u16();
+        let json = r
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/json"));
         let text = r.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if json {
+            crate::contract::check(&method_name, path, status, &body);
+        }
+        (status, body)
     }
 
     pub async fn get(&self, path: &str) -> Value {

@@ -3,6 +3,7 @@
 
 #[path = "../common/database.rs"]
 mod database;
+mod contract;
 mod helpers;
 
 mod api;
