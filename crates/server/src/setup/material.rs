@@ -43,7 +43,8 @@ pub(super) fn awaiting_cutoff(state: &AppState, now: i64) -> i64 {
 pub async fn release_materials(state: &AppState, tx: &mut Tx, spec: &str) -> anyhow::Result<u64> {
     let mut deleted = 0;
     for id in material_ids(spec) {
-        deleted += store::setup::delete_material_if_unused(&mut *tx, &id, awaiting_cutoff(state, state.now_ms())).await?;
+        deleted +=
+            store::setup::delete_material_if_unused(&mut *tx, &id, awaiting_cutoff(state, state.now_ms())).await?;
     }
     Ok(deleted)
 }
