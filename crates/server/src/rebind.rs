@@ -6,8 +6,7 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::record_history;
-use crate::{execute, fetch_optional};
+use crate::store::{self, record_history};
 use anyhow::Context;
 use fastreg_protocol::{AppId, TaskId};
 use serde::{Deserialize, Serialize};
@@ -56,13 +55,7 @@ pub enum StartError {
 /// Starts a rebind for an authorized Mini Program (one fastreg registered, or another Mini
 /// Program authorized to the platform); an Official Account or an unknown appid is refused.
 pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> Result<RebindTask, StartError> {
-    let account: Option<(String, String)> = fetch_optional!(
-        &state.db,
-        (String, String),
-        "SELECT kind, status FROM authorizers WHERE appid = $1",
-        appid.as_str()
-    )
-    .context("cannot read an authorizer")?;
+    let account = store::rebinds::authorizer_kind_and_status(&state.db, appid.as_str()).await?;
     match account {
         None => return Err(StartError::Unknown(appid.to_string())),
         Some((kind, _)) if kind == "official_account" => return Err(StartError::OfficialAccount(appid.to_string())),
@@ -77,16 +70,7 @@ pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> Result<Rebin
         fastreg_protocol::page::rebind_admin_url(&state.settings.mp_base, &state.component_appid, appid, &redirect)
             .context("cannot build the componentrebindadmin URL")?;
     let now = state.now_ms();
-    execute!(
-        &state.db,
-        "INSERT INTO rebind_tasks (id, appid, state, auth_url, created_by, created_at, updated_at) VALUES ($1, $2, 'awaiting_admin', $3, $4, $5, $5)",
-        &id,
-        appid.as_str(),
-        &url,
-        actor,
-        now
-    )
-    .context("cannot store the rebind task")?;
+    store::rebinds::insert(&state.db, &id, appid.as_str(), &url, actor, now).await?;
     record_history(&state.db, &format!("rebind:{id}"), None, "awaiting_admin", None).await?;
     audit(state, actor, "rebind.start", &format!("rebind:{id}"), appid.as_str()).await;
     Ok(get(state, &id).await?.context("the rebind task vanished")?)
@@ -94,13 +78,7 @@ pub async fn start(state: &AppState, appid: &AppId, actor: &str) -> Result<Rebin
 
 /// One task.
 pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<RebindTask>> {
-    fetch_optional!(
-        &state.db,
-        RebindTask,
-        "SELECT id, appid, state, auth_url, failure, created_by, created_at, updated_at FROM rebind_tasks WHERE id = $1",
-        id
-    )
-    .context("cannot read a rebind task")
+    store::rebinds::get(&state.db, id).await
 }
 
 /// Records the callback's `taskid` once and queues the call.
@@ -109,17 +87,9 @@ pub async fn record_taskid(state: &AppState, id: &str, taskid: &TaskId) -> Resul
     let sealed = state.secrets.seal_str(&format!("rebind_taskid:{id}"), taskid.as_str());
     let digest = state.secrets.digest("taskid", taskid.as_str());
     let mut tx = state.db.begin().await?;
-    let n = match execute!(
-        &mut tx,
-        "UPDATE rebind_tasks SET state = 'taskid_received', taskid_sealed = $1, taskid_digest = $2, updated_at = $3
-         WHERE id = $4 AND state = 'awaiting_admin'",
-        sealed,
-        &digest,
-        state.now_ms(),
-        id
-    ) {
+    let n = match store::rebinds::record_taskid(&mut tx, id, sealed, &digest, state.now_ms()).await {
         Ok(n) => n,
-        Err(e) if crate::store::is_unique_violation(&e) => 0,
+        Err(e) if store::is_unique_violation(&e) => 0,
         Err(e) => return Err(anyhow::Error::new(e).context("cannot record the taskid").into()),
     };
     if n == 0 {
@@ -156,16 +126,7 @@ async fn set_state(
 ) -> anyhow::Result<bool> {
     let failure_json = failure.map(serde_json::to_string).transpose()?;
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE rebind_tasks SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = $5",
-        to,
-        failure_json.as_deref(),
-        state.now_ms(),
-        id,
-        from
-    )
-    .context("cannot update a rebind task")?;
+    let n = store::rebinds::set_state(&mut tx, id, from, to, failure_json.as_deref(), state.now_ms()).await?;
     if n == 1 {
         record_history(
             &mut tx,
@@ -185,13 +146,7 @@ async fn set_state(
 pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     let Payload { id } = job.payload()?;
     tracing::Span::current().record("rebind", id.as_str());
-    let row: Option<(String, String, Option<Vec<u8>>)> = fetch_optional!(
-        &state.db,
-        (String, String, Option<Vec<u8>>),
-        "SELECT appid, state, taskid_sealed FROM rebind_tasks WHERE id = $1",
-        &id
-    )
-    .context("cannot read a rebind task")?;
+    let row = store::rebinds::taskid_of(&state.db, &id).await?;
     let Some((appid, current, Some(sealed))) = row else {
         return Ok(Outcome::Dead(format!("rebind {id} has no taskid")));
     };

@@ -23,9 +23,7 @@ use super::i18n::Lang;
 use super::sign_in::{self, ClientAddress, HashingError, Throttled};
 use super::view;
 use crate::startup::{AppState, audit};
-use crate::store::now_ms;
-use crate::{execute, fetch_one, fetch_optional};
-use anyhow::Context;
+use crate::store::{now_ms, operators};
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Form;
@@ -162,26 +160,22 @@ impl From<HashingError> for ConsoleError {
 /// one-time password (to be printed by the command that starts the service); `None` when a user
 /// already exists. The password must be replaced at the first sign-in.
 pub async fn bootstrap_admin(state: &AppState) -> anyhow::Result<Option<String>> {
-    let (users,): (i64,) =
-        fetch_one!(&state.db, (i64,), "SELECT COUNT(*) FROM console_users").context("cannot count console users")?;
+    let users = operators::count_users(&state.db).await?;
     if users > 0 {
         return Ok(None);
     }
     let password = generate_password();
     let hash = hash_password(state, password.clone()).await?;
     let now = now_ms();
-    let created = execute!(
+    let created = operators::create_user(
         &state.db,
-        "INSERT INTO console_users (id, username, password_hash, must_change_password, password_expires_at,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $5, $4, $4) ON CONFLICT (username) DO NOTHING",
-        uuid::Uuid::new_v4().to_string(),
+        &uuid::Uuid::new_v4().to_string(),
         ADMIN,
         &hash,
         now,
-        now + ONE_TIME_PASSWORD_TTL_MS
+        now + ONE_TIME_PASSWORD_TTL_MS,
     )
-    .context("cannot create the console admin")?;
+    .await?;
     if created == 0 {
         // Another instance created it at the same moment; its command printed the password.
         return Ok(None);
@@ -219,34 +213,17 @@ pub async fn reset_password(
     let hash = hashing.run(move || argon2_hash(&plain)).await?;
     let now = now_ms();
     let mut tx = db.begin().await?;
-    execute!(
+    operators::reset_password(
         &mut tx,
-        "INSERT INTO console_users (id, username, password_hash, must_change_password, password_expires_at,
-             created_at, updated_at)
-         VALUES ($1, $2, $3, 1, $5, $4, $4)
-         ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, must_change_password = 1,
-             password_expires_at = excluded.password_expires_at, failed_logins = 0, locked_until = NULL,
-             updated_at = excluded.updated_at",
-        uuid::Uuid::new_v4().to_string(),
+        &uuid::Uuid::new_v4().to_string(),
         username,
         &hash,
         now,
-        now + ONE_TIME_PASSWORD_TTL_MS
+        now + ONE_TIME_PASSWORD_TTL_MS,
     )
-    .context("cannot reset a console password")?;
-    execute!(
-        &mut tx,
-        "DELETE FROM console_sessions WHERE user_id IN (SELECT id FROM console_users WHERE username = $1)",
-        username
-    )
-    .context("cannot end a user's sessions")?;
-    execute!(
-        &mut tx,
-        "INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ('console', 'console_user.reset_password', $1, '', $2)",
-        format!("console_user:{username}"),
-        now
-    )
-    .context("cannot write the audit log")?;
+    .await?;
+    operators::delete_sessions_of_username(&mut tx, username).await?;
+    operators::audit_password_reset(&mut tx, username, now).await?;
     tx.commit().await?;
     super::sign_in::clear_user(db, username).await?;
     Ok(password)
@@ -259,28 +236,18 @@ pub async fn session_of(state: &AppState, headers: &HeaderMap) -> anyhow::Result
     };
     let hash = token_hash(token);
     let now = now_ms();
-    let row: Option<(String, String, String, i64, i64)> = fetch_optional!(
-        &state.db,
-        (String, String, String, i64, i64),
-        "SELECT s.user_id, u.username, s.csrf_token, u.must_change_password, s.last_seen_at
-         FROM console_sessions s JOIN console_users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
-        &hash,
-        now
-    )
-    .context("cannot read a console session")?;
-    let Some((user_id, username, csrf, must_change, last_seen)) = row else {
+    let Some(operators::SessionRow {
+        user_id,
+        username,
+        csrf_token: csrf,
+        must_change_password: must_change,
+        last_seen_at: last_seen,
+    }) = operators::session(&state.db, &hash, now).await?
+    else {
         return Ok(None);
     };
     if now - last_seen > 60_000 {
-        execute!(
-            &state.db,
-            "UPDATE console_sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
-            now,
-            now + SESSION_TTL_MS,
-            &hash
-        )
-        .context("cannot extend a console session")?;
+        operators::extend_session(&state.db, &hash, now, now + SESSION_TTL_MS).await?;
     }
     Ok(Some(Session {
         user_id,
@@ -392,8 +359,7 @@ pub(super) async fn login_page(
     if session_of(&state, &headers).await?.is_some() {
         return Ok(Redirect::to(safe_next(q.next.as_deref())).into_response());
     }
-    let (users,): (i64,) =
-        fetch_one!(&state.db, (i64,), "SELECT COUNT(*) FROM console_users").context("cannot count console users")?;
+    let users = operators::count_users(&state.db).await?;
     // No user yet: the command that started the service did not create the first one.
     let none = (users == 0).then_some((
         "还没有控制台用户。用 fastreg serve 或 fastreg demo 启动服务时会创建 admin 并打印一次性密码。",
@@ -477,14 +443,14 @@ pub(super) async fn login(
         }
         None => {}
     }
-    let user: Option<(String, String, i64, Option<i64>)> = fetch_optional!(
-        &state.db,
-        (String, String, i64, Option<i64>),
-        "SELECT id, password_hash, must_change_password, password_expires_at FROM console_users WHERE username = $1",
-        &username
-    )
-    .context("cannot read a console user")?;
-    let Some((user_id, hash, must_change, password_expires_at)) = user else {
+    let user = operators::user_for_sign_in(&state.db, &username).await?;
+    let Some(operators::SignInUser {
+        id: user_id,
+        password_hash: hash,
+        must_change_password: must_change,
+        password_expires_at,
+    }) = user
+    else {
         match verify_password(&state, form.password.clone(), dummy_hash().await.to_owned()).await {
             Err(HashingError::Busy) => return Ok(busy(refuse(StatusCode::TOO_MANY_REQUESTS, BUSY_ZH, BUSY_EN))),
             Err(HashingError::Unexpected(e)) => return Err(ConsoleError::Unexpected(e)),
@@ -513,13 +479,7 @@ pub(super) async fn login(
     }
     if !right {
         sign_in::record_failure(&state, &username, &address, now).await?;
-        execute!(
-            &state.db,
-            "UPDATE console_users SET failed_logins = failed_logins + 1, updated_at = $1 WHERE id = $2",
-            now,
-            &user_id
-        )
-        .context("cannot count a failed sign-in")?;
+        operators::count_failed_login(&state.db, &user_id, now).await?;
         audit(
             &state,
             &format!("console:{username}"),
@@ -538,26 +498,17 @@ pub(super) async fn login(
     sign_in::clear(&state, &username, &address).await?;
     let token = random_token();
     let mut tx = state.db.begin().await?;
-    execute!(
+    operators::reset_failed_logins(&mut tx, &user_id, now).await?;
+    operators::purge_expired_sessions(&mut tx, now).await?;
+    operators::insert_session(
         &mut tx,
-        "UPDATE console_users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2",
-        now,
-        &user_id
-    )
-    .context("cannot reset failed sign-ins")?;
-    execute!(&mut tx, "DELETE FROM console_sessions WHERE expires_at < $1", now)
-        .context("cannot purge old sessions")?;
-    execute!(
-        &mut tx,
-        "INSERT INTO console_sessions (token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, $4)",
-        token_hash(&token),
+        &token_hash(&token),
         &user_id,
-        random_token(),
+        &random_token(),
         now,
-        now + SESSION_TTL_MS
+        now + SESSION_TTL_MS,
     )
-    .context("cannot store a console session")?;
+    .await?;
     tx.commit().await?;
     audit(
         &state,
@@ -602,12 +553,7 @@ pub(super) async fn logout(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form.csrf)?;
-    execute!(
-        &state.db,
-        "DELETE FROM console_sessions WHERE token_hash = $1",
-        &session.token_hash
-    )
-    .context("cannot end a console session")?;
+    operators::delete_session(&state.db, &session.token_hash).await?;
     audit(
         &state,
         &super::actor(&session),
@@ -677,13 +623,7 @@ pub(super) async fn change_password(
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form.csrf)?;
     let refuse = |zh, en| Ok((StatusCode::BAD_REQUEST, password_form(lang, &session, Some((zh, en)))).into_response());
-    let (hash,): (String,) = fetch_one!(
-        &state.db,
-        (String,),
-        "SELECT password_hash FROM console_users WHERE id = $1",
-        &session.user_id
-    )
-    .context("cannot read a console user")?;
+    let hash = operators::password_hash(&state.db, &session.user_id).await?;
     if !verify_password(&state, form.current.clone(), hash).await? {
         return refuse("当前密码不对。", "The current password is wrong.");
     }
@@ -704,23 +644,9 @@ pub(super) async fn change_password(
     }
     let hash = hash_password(&state, form.new.clone()).await?;
     let mut tx = state.db.begin().await?;
-    execute!(
-        &mut tx,
-        "UPDATE console_users SET password_hash = $1, must_change_password = 0, password_expires_at = NULL,
-             updated_at = $2 WHERE id = $3",
-        &hash,
-        now_ms(),
-        &session.user_id
-    )
-    .context("cannot store a new password")?;
+    operators::set_password(&mut tx, &session.user_id, &hash, now_ms()).await?;
     // Other browsers signed in with the old password are signed out.
-    execute!(
-        &mut tx,
-        "DELETE FROM console_sessions WHERE user_id = $1 AND token_hash <> $2",
-        &session.user_id,
-        &session.token_hash
-    )
-    .context("cannot end other sessions")?;
+    operators::delete_other_sessions(&mut tx, &session.user_id, &session.token_hash).await?;
     tx.commit().await?;
     audit(
         &state,

@@ -16,7 +16,7 @@
 //! so the per-address limits then apply to all clients together (docs/operations.md says so).
 
 use crate::startup::AppState;
-use crate::{execute, fetch_one, fetch_optional};
+use crate::store::operators;
 use anyhow::Context;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -148,78 +148,38 @@ pub async fn throttled(
     address: &ClientAddress,
     now: i64,
 ) -> anyhow::Result<Option<Throttled>> {
-    let locked: Option<(Option<i64>,)> = fetch_optional!(
-        &state.db,
-        (Option<i64>,),
-        "SELECT locked_until FROM console_sign_in_failures WHERE username = $1 AND address = $2",
-        stored_name(username),
-        &address.0
-    )
-    .context("cannot read sign-in failures")?;
-    if locked.and_then(|(t,)| t).is_some_and(|t| t > now) {
+    let locked_until = operators::sign_in_locked_until(&state.db, &stored_name(username), &address.0).await?;
+    if locked_until.is_some_and(|t| t > now) {
         return Ok(Some(Throttled::User));
     }
-    let (failures,): (i64,) = fetch_one!(
-        &state.db,
-        (i64,),
-        "SELECT CAST(COALESCE(SUM(failures), 0) AS BIGINT) FROM console_sign_in_failures
-         WHERE address = $1 AND updated_at > $2",
-        &address.0,
-        now - ADDRESS_WINDOW_MS
-    )
-    .context("cannot count sign-in failures")?;
+    let failures = operators::sign_in_failures_since(&state.db, &address.0, now - ADDRESS_WINDOW_MS).await?;
     Ok((failures >= MAX_FAILURES_PER_ADDRESS).then_some(Throttled::Address))
 }
 
 /// Counts a wrong password (or an unknown name) from `address`; locks the pair at the limit.
 pub async fn record_failure(state: &AppState, username: &str, address: &ClientAddress, now: i64) -> anyhow::Result<()> {
-    execute!(
+    operators::count_sign_in_failure(
         &state.db,
-        "INSERT INTO console_sign_in_failures (username, address, failures, locked_until, updated_at)
-         VALUES ($1, $2, 1, NULL, $3)
-         ON CONFLICT (username, address) DO UPDATE SET
-             failures = CASE WHEN console_sign_in_failures.locked_until <= $3 THEN 1
-                             ELSE console_sign_in_failures.failures + 1 END,
-             locked_until = CASE WHEN console_sign_in_failures.locked_until <= $3 THEN NULL
-                                 WHEN console_sign_in_failures.failures + 1 >= $4 THEN $5
-                                 ELSE console_sign_in_failures.locked_until END,
-             updated_at = $3",
-        stored_name(username),
+        &stored_name(username),
         &address.0,
         now,
         MAX_FAILURES_PER_USER,
-        now + LOCK_MS
+        now + LOCK_MS,
     )
-    .context("cannot count a failed sign-in")?;
-    execute!(
-        &state.db,
-        "DELETE FROM console_sign_in_failures WHERE updated_at < $1",
-        now - FORGET_MS
-    )
-    .context("cannot forget old sign-in failures")?;
+    .await?;
+    operators::forget_sign_in_failures(&state.db, now - FORGET_MS).await?;
     Ok(())
 }
 
 /// Forgets `username`'s failures from `address` (a good password).
 pub async fn clear(state: &AppState, username: &str, address: &ClientAddress) -> anyhow::Result<()> {
-    execute!(
-        &state.db,
-        "DELETE FROM console_sign_in_failures WHERE username = $1 AND address = $2",
-        stored_name(username),
-        &address.0
-    )
-    .context("cannot reset failed sign-ins")?;
+    operators::clear_sign_in_failures(&state.db, &stored_name(username), &address.0).await?;
     Ok(())
 }
 
 /// Forgets every failure of `username` (a password reset unlocks it everywhere).
 pub async fn clear_user(db: &crate::store::Db, username: &str) -> anyhow::Result<()> {
-    execute!(
-        db,
-        "DELETE FROM console_sign_in_failures WHERE username = $1",
-        stored_name(username)
-    )
-    .context("cannot reset failed sign-ins")?;
+    operators::clear_all_sign_in_failures(db, &stored_name(username)).await?;
     Ok(())
 }
 

@@ -65,30 +65,18 @@ pub(super) async fn rewrite_step(
 ) -> Result<(), CategoryChangeError> {
     let spec = serde_json::to_string(spec).context("cannot encode a plan")?;
     let detail = serde_json::to_string(detail).context("cannot encode a step's detail")?;
+    let change = store::setup::StepChange {
+        state,
+        detail: &detail,
+        failure,
+        updated_at: now_ms(),
+    };
     let n = match old {
-        Some(old) => execute!(
-            &mut *tx,
-            "UPDATE setup_steps SET spec = $1, state = $2, detail = $3, failure = $8, updated_at = $4
-             WHERE appid = $5 AND step = 'categories' AND state = $6 AND detail = $7",
-            &spec,
-            state,
-            &detail,
-            now_ms(),
-            appid.as_str(),
-            &old.state,
-            &old.detail,
-            failure
-        ),
-        None => execute!(
-            &mut *tx,
-            "INSERT INTO setup_steps (appid, step, spec, state, detail, updated_at) VALUES ($1, 'categories', $2, $3, $4, $5)
-             ON CONFLICT (appid, step) DO NOTHING",
-            appid.as_str(),
-            &spec,
-            state,
-            &detail,
-            now_ms()
-        ),
+        Some(old) => {
+            store::setup::rewrite_categories_step(&mut *tx, appid.as_str(), &spec, (&old.state, &old.detail), &change)
+                .await
+        }
+        None => store::setup::insert_categories_step(&mut *tx, appid.as_str(), &spec, &change).await,
     }
     .context("cannot store the categories step")?;
     if n == 0 {

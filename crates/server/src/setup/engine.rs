@@ -102,18 +102,19 @@ impl Ctx<'_> {
         let failure_json = failure.map(serde_json::to_string).transpose()?;
         let to = new_state.unwrap_or(&self.step.state).to_owned();
         let mut tx = self.state.db.begin().await?;
-        let n = execute!(
+        let n = store::setup::save_step(
             &mut tx,
-            "UPDATE setup_steps SET state = $1, detail = $2, failure = $3, updated_at = $4 WHERE appid = $5 AND step = $6 AND state = $7",
-            &to,
-            &detail,
-            failure_json.as_deref(),
-            self.state.now_ms(),
             self.appid.as_str(),
             &self.step.step,
-            &self.step.state
+            &self.step.state,
+            &store::setup::StepChange {
+                state: &to,
+                detail: &detail,
+                failure: failure_json.as_deref(),
+                updated_at: self.state.now_ms(),
+            },
         )
-        .context("cannot save a setup step")?;
+        .await?;
         if n == 0 {
             anyhow::bail!("the setup step changed under this job (attached again, or decided by a push)");
         }
@@ -278,20 +279,23 @@ impl Ctx<'_> {
         {
             return Ok(m);
         }
-        let row: Option<(String, Vec<u8>, i64)> = match fetch_optional!(
-            &self.state.db,
-            (String, Vec<u8>, i64),
-            "SELECT filename, bytes, sealed FROM materials WHERE id = $1",
-            material_id
-        ) {
+        let row = match store::setup::material(&self.state.db, material_id).await {
             Ok(r) => r,
-            Err(e) => return Err(Err(anyhow::Error::new(e).context("cannot read a material"))),
+            Err(e) => return Err(Err(e)),
         };
         let opened = match row {
             None => Err(format!("material {material_id} is gone")),
             // Stored in the clear by an older version, not sealed by the upkeep yet.
-            Some((filename, bytes, 0)) => Ok((filename, bytes)),
-            Some((filename, sealed, _)) => self
+            Some(store::setup::Material {
+                filename,
+                bytes,
+                sealed: 0,
+            }) => Ok((filename, bytes)),
+            Some(store::setup::Material {
+                filename,
+                bytes: sealed,
+                ..
+            }) => self
                 .state
                 .secrets
                 .open(&material_context(material_id), &sealed)

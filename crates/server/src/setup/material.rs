@@ -33,19 +33,6 @@ pub(super) fn material_ids(spec: &str) -> Vec<String> {
     out
 }
 
-/// SQL: no step still running nor registration still under way refers to the material (`like`
-/// is the pattern `%<id>%`; `$2` is when the links of registrations awaiting their admin
-/// expired). A registration is over once `registered` (its plan is in its steps), `failed` or
-/// `abandoned`, or still `awaiting_admin` past its link's expiry.
-pub(super) fn material_unused(like: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM setup_steps s WHERE s.state NOT IN ('done', 'failed') AND s.spec LIKE {like})
-         AND NOT EXISTS (SELECT 1 FROM registrations r WHERE r.setup_plan LIKE {like}
-                         AND r.state NOT IN ('registered', 'failed', 'abandoned')
-                         AND NOT (r.state = 'awaiting_admin' AND r.created_at <= $2))"
-    )
-}
-
 /// When a registration still awaiting its admin can no longer go on (its link expired).
 pub(super) fn awaiting_cutoff(state: &AppState, now: i64) -> i64 {
     now.saturating_sub(i64::try_from(state.settings.state_ttl_secs).unwrap_or(i64::MAX / 4_000) * 1000)
@@ -56,14 +43,8 @@ pub(super) fn awaiting_cutoff(state: &AppState, now: i64) -> i64 {
 pub async fn release_materials(state: &AppState, tx: &mut Tx, spec: &str) -> anyhow::Result<u64> {
     let mut deleted = 0;
     for id in material_ids(spec) {
-        deleted += execute!(
-            &mut *tx,
-            &format!("DELETE FROM materials WHERE id = $1 AND {}", material_unused("$3")),
-            &id,
-            awaiting_cutoff(state, state.now_ms()),
-            format!("%{id}%")
-        )
-        .context("cannot delete a material")?;
+        deleted +=
+            store::setup::delete_material_if_unused(&mut *tx, &id, awaiting_cutoff(state, state.now_ms())).await?;
     }
     Ok(deleted)
 }
@@ -73,10 +54,7 @@ pub async fn release_materials(state: &AppState, tx: &mut Tx, spec: &str) -> any
 pub async fn missing_materials(state: &AppState, spec: &str) -> anyhow::Result<Vec<String>> {
     let mut missing = Vec::new();
     for id in material_ids(spec) {
-        let found: Option<(String,)> =
-            fetch_optional!(&state.db, (String,), "SELECT id FROM materials WHERE id = $1", &id)
-                .context("cannot read materials")?;
-        if found.is_none() {
+        if !store::setup::material_exists(&state.db, &id).await? {
             missing.push(id);
         }
     }
@@ -92,41 +70,22 @@ pub(super) const ORPHAN_AFTER_MS: i64 = 3600 * 1000;
 /// failed after its plan was stored) once an hour old, and seals rows stored in the clear by an
 /// older version. Returns (deleted, sealed).
 pub async fn sweep_materials(state: &AppState, now: i64) -> anyhow::Result<(u64, u64)> {
-    let deleted = execute!(
-        &state.db,
-        &format!(
-            "DELETE FROM materials WHERE created_at < $1 AND {}",
-            material_unused("('%' || materials.id || '%')")
-        ),
-        now - ORPHAN_AFTER_MS,
-        awaiting_cutoff(state, now)
-    )
-    .context("cannot sweep materials")?;
-    let plain: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT id FROM materials WHERE sealed = 0 ORDER BY created_at LIMIT 100"
-    )
-    .context("cannot list plain materials")?;
+    let deleted =
+        store::setup::delete_orphan_materials(&state.db, now - ORPHAN_AFTER_MS, awaiting_cutoff(state, now)).await?;
+    let plain = store::setup::plain_material_ids(&state.db).await?;
     let mut sealed = 0;
-    for (id,) in plain {
-        let row: Option<(Vec<u8>,)> = fetch_optional!(
-            &state.db,
-            (Vec<u8>,),
-            "SELECT bytes FROM materials WHERE id = $1 AND sealed = 0",
-            &id
-        )
-        .context("cannot read a material")?;
-        let Some((bytes,)) = row else { continue };
+    for id in plain {
+        let Some(bytes) = store::setup::plain_material_bytes(&state.db, &id).await? else {
+            continue;
+        };
         let name = rules::sniff_image(&bytes).map_or("image", |k| k.extension());
-        sealed += execute!(
+        sealed += store::setup::seal_material(
             &state.db,
-            "UPDATE materials SET bytes = $1, filename = $2, sealed = 1 WHERE id = $3 AND sealed = 0",
+            &id,
             state.secrets.seal(&material_context(&id), &bytes),
-            format!("image.{name}"),
-            &id
+            &format!("image.{name}"),
         )
-        .context("cannot seal a material")?;
+        .await?;
     }
     if deleted > 0 || sealed > 0 {
         tracing::info!(deleted, sealed, "materials swept");

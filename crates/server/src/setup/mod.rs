@@ -47,8 +47,8 @@ use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::setup_note::{NoteCode, SetupNote};
 use crate::startup::AppState;
-use crate::store::{AsExec, Tx, now_ms, record_history};
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::setup::step;
+use crate::store::{self, AsExec, Tx, now_ms, record_history};
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -146,17 +146,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
     }
     for (step, spec) in steps {
         let replaced = self::step(&mut *tx, appid.as_str(), step).await?;
-        execute!(
-            &mut *tx,
-            "INSERT INTO setup_steps (appid, step, spec, state, detail, updated_at) VALUES ($1, $2, $3, 'pending', '{}', $4)
-             ON CONFLICT (appid, step) DO UPDATE SET spec = excluded.spec, state = 'pending', detail = '{}', failure = NULL,
-                 updated_at = excluded.updated_at",
-            appid.as_str(),
-            step,
-            &spec,
-            state.now_ms()
-        )
-        .context("cannot store a setup step")?;
+        store::setup::upsert_pending_step(&mut *tx, appid.as_str(), step, &spec, state.now_ms()).await?;
         if let Some(old) = replaced {
             // The images of the plan it replaces, unless the new one uses them too.
             release_materials(state, tx, &old.spec).await?;
@@ -177,13 +167,7 @@ pub async fn attach(state: &AppState, tx: &mut Tx, appid: &AppId, plan_json: &st
 /// Queues the job of a step, or makes its waiting job (polling an audit) due now.
 async fn start_job(state: &AppState, tx: &mut Tx, appid: &AppId, step: &str) -> anyhow::Result<()> {
     let now = state.now_ms();
-    execute!(
-        &mut *tx,
-        "UPDATE jobs SET run_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
-        now,
-        format!("setup:{appid}:{step}")
-    )
-    .context("cannot wake a setup job")?;
+    store::setup::wake_setup_job(&mut *tx, &format!("setup:{appid}:{step}"), now).await?;
     state
         .queue
         .enqueue(
@@ -199,24 +183,7 @@ async fn start_job(state: &AppState, tx: &mut Tx, appid: &AppId, step: &str) -> 
 
 /// The steps of a Mini Program.
 pub async fn steps(state: &AppState, appid: &str) -> anyhow::Result<Vec<Step>> {
-    fetch_all!(
-        &state.db,
-        Step,
-        "SELECT appid, step, spec, state, detail, failure, updated_at FROM setup_steps WHERE appid = $1 ORDER BY step",
-        appid
-    )
-    .context("cannot read setup steps")
-}
-
-async fn step(db: impl AsExec, appid: &str, name: &str) -> anyhow::Result<Option<Step>> {
-    fetch_optional!(
-        db,
-        Step,
-        "SELECT appid, step, spec, state, detail, failure, updated_at FROM setup_steps WHERE appid = $1 AND step = $2",
-        appid,
-        name
-    )
-    .context("cannot read a setup step")
+    store::setup::steps(&state.db, appid).await
 }
 
 #[derive(Serialize, Deserialize)]

@@ -110,18 +110,11 @@ pub(super) async fn keep_image(
 ) -> Result<Image, PlanError> {
     match image {
         Image::Stored { material_id } => {
-            let exists: Option<(String,)> = fetch_optional!(
-                &state.db,
-                (String,),
-                "SELECT id FROM materials WHERE id = $1",
-                &material_id
-            )
-            .context("cannot read materials")?;
-            exists.ok_or_else(|| {
-                PlanError::Rule(format!(
+            if !store::setup::material_exists(&state.db, &material_id).await? {
+                return Err(PlanError::Rule(format!(
                     "{field}: no material {material_id} (images are deleted once their step is done or failed): send the image inline"
-                ))
-            })?;
+                )));
+            }
             Ok(Image::Stored { material_id })
         }
         // The given file name is not kept (it may name a person): WeChat gets one that says the
@@ -139,16 +132,15 @@ pub(super) async fn keep_image(
             };
             let id = uuid::Uuid::new_v4().to_string();
             let sealed = state.secrets.seal(&material_context(&id), &bytes);
-            execute!(
+            store::setup::insert_material(
                 &state.db,
-                "INSERT INTO materials (id, filename, content_type, bytes, sealed, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
                 &id,
-                format!("image.{}", kind.extension()),
+                &format!("image.{}", kind.extension()),
                 kind.mime(),
                 sealed,
-                state.now_ms()
+                state.now_ms(),
             )
-            .context("cannot keep a material")?;
+            .await?;
             Ok(Image::Stored { material_id: id })
         }
     }

@@ -27,7 +27,7 @@ pub(super) fn quota_left(used: u64, quota: u64) -> String {
     format!("{} / {quota}", quota.saturating_sub(used))
 }
 
-pub(super) fn info_card(cx: &Cx, row: &MpRow, live: &Live) -> Markup {
+pub(super) fn info_card(cx: &Cx, row: &MiniProgramRow, live: &Live) -> Markup {
     let lang = cx.lang;
     html! {
         section.card id="info" {

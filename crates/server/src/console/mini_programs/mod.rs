@@ -24,8 +24,8 @@ use crate::setup::{
     Step,
 };
 use crate::startup::{AppState, audit};
-use crate::store::history;
-use crate::{fetch_all, fetch_optional};
+use crate::store::setup::MiniProgramRow;
+use crate::store::{self, history};
 use anyhow::Context;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
@@ -58,23 +58,8 @@ const IMAGE_TYPES: &str = "image/png,image/jpeg,image/gif";
 /// The most bytes of one image (spec §4: 2 MB; media/upload's image limit).
 const IMAGE_MAX_BYTES: usize = rules::HEAD_IMAGE_MAX_BYTES;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-struct MpRow {
-    appid: String,
-    registration_id: Option<String>,
-    oa_appid: Option<String>,
-    created_at: i64,
-    nick_name: Option<String>,
-    status: Option<String>,
-}
-
-const MP_SQL: &str = "SELECT m.appid, m.registration_id, m.oa_appid, m.created_at, a.nick_name, a.status
-     FROM mini_programs m LEFT JOIN authorizers a ON a.appid = m.appid";
-
-async fn mini_program(state: &AppState, appid: &str) -> Result<(MpRow, AppId), ConsoleError> {
-    let sql = format!("{MP_SQL} WHERE m.appid = $1");
-    let row: Option<MpRow> =
-        fetch_optional!(&state.db, MpRow, sql.as_str(), appid).context("cannot read a Mini Program")?;
+async fn mini_program(state: &AppState, appid: &str) -> Result<(MiniProgramRow, AppId), ConsoleError> {
+    let row = store::setup::mini_program(&state.db, appid).await?;
     let row = row.ok_or_else(|| ConsoleError::not_found("没有这个小程序", "No such Mini Program"))?;
     let id = AppId::parse(row.appid.clone()).context("a stored appid is malformed")?;
     Ok((row, id))
@@ -240,14 +225,7 @@ async fn render(
     let (row, id) = mini_program(state, appid).await?;
     let steps = setup::steps(state, appid).await?;
     let live = live(state, &id, from_wechat).await;
-    let rebinds: Vec<RebindTask> = fetch_all!(
-        &state.db,
-        RebindTask,
-        "SELECT id, appid, state, auth_url, failure, created_by, created_at, updated_at FROM rebind_tasks
-         WHERE appid = $1 ORDER BY created_at DESC LIMIT 5",
-        appid
-    )
-    .context("cannot list rebind tasks")?;
+    let rebinds = store::rebinds::latest_of(&state.db, appid).await?;
     let h = history(&state.db, &format!("mini_program:{appid}")).await?;
     let step = |name: &str| steps.iter().find(|s| s.step == name);
     let name = live

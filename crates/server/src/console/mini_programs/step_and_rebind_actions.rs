@@ -12,15 +12,7 @@ pub(in crate::console) async fn retry_step(
 ) -> Result<Response, ConsoleError> {
     session.check_csrf(&form.csrf)?;
     let (_, id) = mini_program(&state, &appid).await?;
-    let spec: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        "SELECT spec FROM setup_steps WHERE appid = $1 AND step = $2",
-        &appid,
-        &step
-    )
-    .context("cannot read a setup step")?;
-    let Some((spec,)) = spec else {
+    let Some(spec) = store::setup::step_spec(&state.db, &appid, &step).await? else {
         return Err(ConsoleError::not_found("没有这一步", "No such step"));
     };
     if !setup::missing_materials(&state, &spec).await?.is_empty() {
