@@ -15,8 +15,7 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::store::record_history;
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{authorizers, record_history, tokens};
 use anyhow::Context;
 use fastreg_protocol::id::Secret;
 use fastreg_protocol::{AppId, AuthorizationCode};
@@ -74,9 +73,6 @@ pub struct Authorizer {
     pub updated_at: i64,
 }
 
-const AUTHORIZER_COLUMNS: &str = "appid, kind, status, nick_name, principal_name, func_info, access_expires_at, \
-     next_refresh_at, flag_reason, authorized_at, updated_at";
-
 /// Starts an authorization; `biz_appid` restricts it to one account.
 #[tracing::instrument(skip_all, err(Display))]
 pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> anyhow::Result<Authorization> {
@@ -100,17 +96,7 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
     let subject = format!("authorization:{id}");
     // The row, its history and the audit line in one transaction: one commit.
     let mut tx = state.db.begin().await?;
-    let created: Authorization = crate::fetch_one!(
-        &mut tx,
-        Authorization,
-        "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)
-         RETURNING id, state, auth_url, authorizer_appid, failure, created_by, created_at, updated_at",
-        &id,
-        &url,
-        actor,
-        now
-    )
-    .context("cannot store the authorization")?;
+    let created = authorizers::create_authorization(&mut tx, &id, &url, actor, now).await?;
     record_history(&mut tx, &subject, None, "awaiting_admin", None).await?;
     crate::startup::audit_in(&mut tx, now, actor, "authorization.start", &subject, "").await?;
     tx.commit().await?;
@@ -119,13 +105,7 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
 
 /// One authorization.
 pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Authorization>> {
-    fetch_optional!(
-        &state.db,
-        Authorization,
-        "SELECT id, state, auth_url, authorizer_appid, failure, created_by, created_at, updated_at FROM authorizations WHERE id = $1",
-        id
-    )
-    .context("cannot read an authorization")
+    authorizers::authorization(&state.db, id).await
 }
 
 /// Records the callback's `auth_code` once and queues its exchange.
@@ -135,16 +115,9 @@ pub async fn record_code(state: &AppState, id: &str, code: &AuthorizationCode) -
         .secrets
         .seal_str(&format!("authorization_code:{id}"), code.as_str());
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE authorizations SET state = 'code_received', auth_code_sealed = $1, auth_code_digest = $4, updated_at = $2 WHERE id = $3 AND state = 'awaiting_admin'",
-        sealed,
-        state.now_ms(),
-        id,
-        code_digest(state, code)
-    )
-    .context("cannot record the auth code")?;
-    if n == 0 {
+    let recorded =
+        authorizers::record_auth_code(&mut tx, id, &sealed, &code_digest(state, code), state.now_ms()).await?;
+    if !recorded {
         drop(tx);
         let current = get(state, id).await?.ok_or(CallbackError::NotFound("authorization"))?;
         return Ok(Landing::AlreadyRecorded(format!(
@@ -174,14 +147,12 @@ struct Payload {
 pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     let Payload { id } = job.payload()?;
     tracing::Span::current().record("authorization", id.as_str());
-    let row: Option<(String, Option<Vec<u8>>, String)> = fetch_optional!(
-        &state.db,
-        (String, Option<Vec<u8>>, String),
-        "SELECT state, auth_code_sealed, auth_url FROM authorizations WHERE id = $1",
-        &id
-    )
-    .context("cannot read an authorization")?;
-    let Some((current, Some(sealed), auth_url)) = row else {
+    let Some(authorizers::AuthorizationCode {
+        state: current,
+        auth_code_sealed: Some(sealed),
+        auth_url,
+    }) = authorizers::authorization_code(&state.db, &id).await?
+    else {
         return Ok(Outcome::Dead(format!("authorization {id} has no code")));
     };
     if current != "code_received" {
@@ -203,14 +174,9 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     // imported (by the `authorized` push that exchanged the code first, typically).
     let stored = match &exchanged {
         Ok((appid, _)) => {
-            let (token, imported): (bool, bool) = crate::fetch_optional!(
-                &state.db,
-                (bool, bool),
-                "SELECT refresh_token_sealed IS NOT NULL, nick_name IS NOT NULL FROM authorizers WHERE appid = $1",
-                appid.as_str()
-            )
-            .context("cannot read the authorizer")?
-            .unwrap_or((false, false));
+            let (token, imported) = authorizers::token_and_profile(&state.db, appid.as_str())
+                .await?
+                .unwrap_or((false, false));
             Some((token, imported))
         }
         Err(_) => None,
@@ -296,16 +262,15 @@ async fn finish_authorization(
 ) -> anyhow::Result<Outcome> {
     let failure_json = failure.as_ref().map(serde_json::to_string).transpose()?;
     let mut tx = state.db.begin().await?;
-    execute!(
+    authorizers::finish_authorization(
         &mut tx,
-        "UPDATE authorizations SET state = $1, authorizer_appid = $2, failure = $3, updated_at = $4 WHERE id = $5",
+        id,
         to,
         appid.as_deref(),
         failure_json.as_deref(),
         state.now_ms(),
-        id
     )
-    .context("cannot finish the authorization")?;
+    .await?;
     record_history(
         &mut tx,
         &format!("authorization:{id}"),
@@ -324,15 +289,7 @@ async fn brought_in_by_push(state: &AppState, auth_url: &str) -> anyhow::Result<
     let Some(pre_auth_code) = pre_auth_code_of(auth_url) else {
         return Ok(None);
     };
-    let row: Option<(String, bool)> = fetch_optional!(
-        &state.db,
-        (String, bool),
-        "SELECT c.appid, EXISTS (SELECT 1 FROM authorizers a WHERE a.appid = c.appid AND a.refresh_token_sealed IS NOT NULL
-                                   AND a.nick_name IS NOT NULL AND a.status = 'authorized')
-         FROM code_exchanges c WHERE c.digest = $1",
-        pre_auth_code_digest(state, &pre_auth_code)
-    )
-    .context("cannot read code exchanges")?;
+    let row = tokens::exchanged_account_with_status(&state.db, &pre_auth_code_digest(state, &pre_auth_code)).await?;
     Ok(row
         .filter(|(_, current)| *current)
         .and_then(|(a, _)| AppId::parse(a).ok()))
@@ -391,24 +348,14 @@ fn pre_auth_code_digest(state: &AppState, pre_auth_code: &str) -> String {
 
 /// The account the `authorized` push named for authorization `id`'s pre_auth_code, if it came.
 async fn pushed_account(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
-    let (auth_url,): (String,) = crate::fetch_one!(
-        &state.db,
-        (String,),
-        "SELECT auth_url FROM authorizations WHERE id = $1",
-        id
-    )
-    .context("cannot read an authorization")?;
+    let auth_url = authorizers::authorization_url(&state.db, id).await?;
     let Some(pre_auth_code) = pre_auth_code_of(&auth_url) else {
         return Ok(None);
     };
-    let row: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM code_exchanges WHERE digest = $1",
-        pre_auth_code_digest(state, &pre_auth_code)
-    )
-    .context("cannot read code exchanges")?;
-    Ok(row.and_then(|(a,)| AppId::parse(a).ok()))
+    let appid = tokens::exchanged_account(&state.db, &pre_auth_code_digest(state, &pre_auth_code))
+        .await
+        .context("cannot read code exchanges")?;
+    Ok(appid.and_then(|a| AppId::parse(a).ok()))
 }
 
 /// The account an authorization brought in, from WeChat's authorizer list, when query_auth's
@@ -416,21 +363,9 @@ async fn pushed_account(state: &AppState, id: &str) -> anyhow::Result<Option<App
 /// authorization started. `None` when there is none or more than one (then the `authorized` push
 /// decides). Its refresh token is stored before this returns.
 async fn recover_from_list(state: &AppState, id: &str) -> anyhow::Result<Option<AppId>> {
-    let (created_at,): (i64,) = crate::fetch_one!(
-        &state.db,
-        (i64,),
-        "SELECT created_at FROM authorizations WHERE id = $1",
-        id
-    )
-    .context("cannot read an authorization")?;
-    let known: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM authorizers WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL
-         UNION SELECT appid FROM mini_programs"
-    )
-    .context("cannot list known authorizers")?;
-    let known: std::collections::HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
+    let created_at = authorizers::authorization_created_at(&state.db, id).await?;
+    let known = authorizers::known_appids(&state.db).await?;
+    let known: std::collections::HashSet<AppId> = known.into_iter().filter_map(|a| AppId::parse(a).ok()).collect();
     let list = state
         .client
         .find_new_authorizers(&known)
@@ -497,38 +432,21 @@ async fn exchange_noting(state: &AppState, code: &AuthorizationCode) -> Result<(
     let digest = code_digest(state, code);
     let done =
         |e: sqlx::Error| fastreg_client::Error::Store(fastreg_client::StoreError::with_source("code exchanges", e));
-    let known: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM code_exchanges WHERE digest = $1",
-        &digest
-    )
-    .map_err(done)?;
-    if let Some(appid) = known.and_then(|(a,)| AppId::parse(a).ok()) {
+    let known = tokens::exchanged_account(&state.db, &digest).await.map_err(done)?;
+    if let Some(appid) = known.and_then(|a| AppId::parse(a).ok()) {
         return Ok((appid, true));
     }
     match state.client.query_auth(code).await {
         Ok(info) => {
-            execute!(
-                &state.db,
-                "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
-                &digest,
-                info.authorizer_appid.as_str(),
-                state.now_ms()
-            )
-            .map_err(done)?;
+            tokens::note_exchange(&state.db, &digest, info.authorizer_appid.as_str(), state.now_ms())
+                .await
+                .map_err(done)?;
             Ok((info.authorizer_appid, false))
         }
         Err(e) => {
             // Lost the race to the other path: it says which account the code was for.
-            let known: Option<(String,)> = fetch_optional!(
-                &state.db,
-                (String,),
-                "SELECT appid FROM code_exchanges WHERE digest = $1",
-                &digest
-            )
-            .map_err(done)?;
-            match known.and_then(|(a,)| AppId::parse(a).ok()) {
+            let known = tokens::exchanged_account(&state.db, &digest).await.map_err(done)?;
+            match known.and_then(|a| AppId::parse(a).ok()) {
                 Some(appid) => Ok((appid, true)),
                 None => Err(e),
             }
@@ -560,26 +478,21 @@ pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<bool> {
         .max(1)
         * 1000;
     let fallback_refresh = crate::upkeep::refresh_moment(now + 7200 * 1000, window);
-    execute!(
+    let func_info = serde_json::to_string(&ids)?;
+    authorizers::import(
         &state.db,
-        "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at, next_refresh_at)
-         VALUES ($1, $2, 'authorized', $3, $4, $5, $6, $7, $7, $7, $8)
-         ON CONFLICT (appid) DO UPDATE SET
-             kind = CASE WHEN authorizers.kind = 'mini_program' THEN 'mini_program' ELSE excluded.kind END,
-             status = 'authorized', flag_reason = NULL, nick_name = excluded.nick_name, principal_name = excluded.principal_name,
-             verify_type = excluded.verify_type, func_info = excluded.func_info,
-             authorized_at = COALESCE(authorizers.authorized_at, excluded.authorized_at), updated_at = excluded.updated_at,
-             next_refresh_at = COALESCE(authorizers.next_refresh_at, excluded.next_refresh_at)",
-        appid.as_str(),
-        if is_mini_program { "unknown" } else { "official_account" },
-        &info.authorizer_info.nick_name,
-        &info.authorizer_info.principal_name,
-        info.authorizer_info.verify_type_info.as_ref().map(|v| v.id),
-        serde_json::to_string(&ids)?,
-        now,
-        fallback_refresh
+        &authorizers::Profile {
+            appid: appid.as_str(),
+            kind: if is_mini_program { "unknown" } else { "official_account" },
+            nick_name: &info.authorizer_info.nick_name,
+            principal_name: &info.authorizer_info.principal_name,
+            verify_type: info.authorizer_info.verify_type_info.as_ref().map(|v| v.id),
+            func_info: &func_info,
+            now,
+            next_refresh_at: fallback_refresh,
+        },
     )
-    .context("cannot store the authorizer")?;
+    .await?;
     tracing::info!(%appid, official_account = !is_mini_program, "authorizer imported");
     Ok(is_mini_program)
 }
@@ -598,26 +511,21 @@ pub async fn authorized_pushed(
     // learns its account from here (and need not spend its own code when this push brought the
     // account in), and so does one whose query_auth answer was lost. The pushed code itself is
     // noted by [`exchange`] once exchanged below.
-    execute!(
+    tokens::note_exchange(
         &state.db,
-        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
-        pre_auth_code_digest(state, pre_auth_code.expose()),
+        &pre_auth_code_digest(state, pre_auth_code.expose()),
         appid.as_str(),
-        state.now_ms()
+        state.now_ms(),
     )
+    .await
     .context("cannot note the pushed pre_auth_code's account")?;
     // Whether its refresh token is stored, whether it is a Mini Program of ours, and whether it
     // is already imported and authorized: one read.
-    let (has_token, claimed, current): (bool, bool, bool) = crate::fetch_one!(
-        &state.db,
-        (bool, bool, bool),
-        "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
-                EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1),
-                EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL
-                          AND nick_name IS NOT NULL AND status = 'authorized')",
-        appid.as_str()
-    )
-    .context("cannot read what is known of the account")?;
+    let authorizers::KnownAccount {
+        has_token,
+        claimed,
+        current,
+    } = authorizers::known_account(&state.db, appid.as_str()).await?;
     // The first `authorized` push of an account the callback's job already exchanged and
     // imported brings nothing new (an `updateauthorized` one brings new permission sets, and an
     // account that withdrew or was flagged is not `current`).
@@ -654,25 +562,17 @@ pub async fn authorized_pushed(
 /// An `unauthorized` push: the account withdrew; its tokens no longer work.
 pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
     state.client.forget_authorizer(appid).await?;
-    execute!(
-        &state.db,
-        "UPDATE authorizers SET status = 'unauthorized', next_refresh_at = NULL, updated_at = $1 WHERE appid = $2",
-        state.now_ms(),
-        appid.as_str()
-    )
-    .context("cannot mark the authorizer unauthorized")?;
+    authorizers::mark_unauthorized(&state.db, appid.as_str(), state.now_ms()).await?;
     tracing::info!(%appid, "authorizer withdrew its authorization");
     Ok(())
 }
 
 /// Authorizers, by appid.
 pub async fn authorizers(state: &AppState, limit: i64, offset: i64) -> anyhow::Result<Vec<Authorizer>> {
-    let sql = format!("SELECT {AUTHORIZER_COLUMNS} FROM authorizers ORDER BY appid LIMIT $1 OFFSET $2");
-    fetch_all!(&state.db, Authorizer, sql.as_str(), limit, offset).context("cannot list authorizers")
+    authorizers::list(&state.db, limit, offset).await
 }
 
 /// One authorizer.
 pub async fn authorizer(state: &AppState, appid: &str) -> anyhow::Result<Option<Authorizer>> {
-    let sql = format!("SELECT {AUTHORIZER_COLUMNS} FROM authorizers WHERE appid = $1");
-    fetch_optional!(&state.db, Authorizer, sql.as_str(), appid).context("cannot read an authorizer")
+    authorizers::get(&state.db, appid).await
 }

@@ -17,7 +17,7 @@
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::{execute, fetch_optional};
+use crate::store::events;
 use anyhow::Context;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -121,21 +121,19 @@ async fn store(
     let sealed = state.secrets.seal_str(&format!("event:{event_id}"), xml);
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let row: Option<(i64,)> = fetch_optional!(
+    let row = events::insert(
         &mut tx,
-        (i64,),
-        "INSERT INTO events (event_id, source, kind, subject, payload_sealed, received_at, processed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (event_id) DO NOTHING RETURNING id",
-        event_id,
-        source,
-        kind,
-        subject,
-        sealed,
-        now,
-        processed.then_some(now)
+        &events::NewEvent {
+            event_id,
+            source,
+            kind,
+            subject,
+            payload_sealed: &sealed,
+            received_at: now,
+            processed_at: processed.then_some(now),
+        },
     )
-    .context("cannot store a push")?;
+    .await?;
     if row.is_some()
         && let Some(t) = ticket
         && !crate::token_store::put_verify_ticket_if_newer(
@@ -149,7 +147,7 @@ async fn store(
     {
         tracing::warn!("verify ticket push older than the stored ticket: kept the stored one");
     }
-    if let Some((id,)) = row
+    if let Some(id) = row
         && !processed
     {
         state
@@ -158,7 +156,7 @@ async fn store(
             .await?;
     }
     tx.commit().await?;
-    Ok(row.map(|r| r.0))
+    Ok(row)
 }
 
 /// `POST /wechat/component/events`.
@@ -266,28 +264,12 @@ struct Payload {
     id: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct StoredPush {
-    event_id: String,
-    source: String,
-    subject: Option<String>,
-    payload_sealed: Vec<u8>,
-    processed_at: Option<i64>,
-}
-
 /// Processes one stored push.
 #[tracing::instrument(skip_all, fields(event_row))]
 pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     let Payload { id } = job.payload()?;
     tracing::Span::current().record("event_row", id);
-    let row: Option<StoredPush> = fetch_optional!(
-        &state.db,
-        StoredPush,
-        "SELECT event_id, source, subject, payload_sealed, processed_at FROM events WHERE id = $1",
-        id
-    )
-    .context("cannot read a push")?;
-    let Some(push) = row else {
+    let Some(push) = events::get(&state.db, id).await? else {
         return Ok(Outcome::Dead(format!("push {id} does not exist")));
     };
     if push.processed_at.is_some() {
@@ -305,19 +287,12 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     };
     match result {
         Ok(()) => {
-            execute!(
-                &state.db,
-                "UPDATE events SET processed_at = $1, error = NULL WHERE id = $2",
-                state.now_ms(),
-                id
-            )
-            .context("cannot mark a push processed")?;
+            events::mark_processed(&state.db, id, state.now_ms()).await?;
             Ok(Outcome::Done)
         }
         Err(e) => {
             let text = format!("{e:#}");
-            execute!(&state.db, "UPDATE events SET error = $1 WHERE id = $2", &text, id)
-                .context("cannot note a push's error")?;
+            events::note_error(&state.db, id, &text).await?;
             Ok(Outcome::Retry(text))
         }
     }

@@ -23,8 +23,7 @@
 //! [`Queue::retry`] can put it back with the key it had: the retried job is again the one live
 //! job of its workflow.
 
-use crate::store::{AsExec, Backend, Db, ms_of};
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{AsExec, Db, jobs, ms_of};
 use anyhow::Context;
 use fastreg_client::{Clock, SystemClock};
 use serde::Serialize;
@@ -153,35 +152,23 @@ impl Queue {
         run_at: i64,
     ) -> anyhow::Result<Option<i64>> {
         let now = self.now_ms();
-        let row: Option<(i64,)> = fetch_optional!(
+        jobs::insert(
             target,
-            (i64,),
-            "INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
-             VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $6)
-             ON CONFLICT (dedupe_key) DO NOTHING
-             RETURNING id",
             kind,
-            payload.to_string(),
+            &payload.to_string(),
             dedupe_key,
             i64::from(self.max_attempts),
             run_at,
-            now
+            now,
         )
-        .context("cannot enqueue a job")?;
-        Ok(row.map(|r| r.0))
+        .await
     }
 
     /// Makes the live job with `dedupe_key` due now, or adds one: how a push wakes a workflow
     /// that was waiting to poll.
     pub async fn wake(&self, kind: &str, payload: &serde_json::Value, dedupe_key: &str) -> anyhow::Result<()> {
         let now = self.now_ms();
-        execute!(
-            &self.db,
-            "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
-            now,
-            dedupe_key
-        )
-        .context("cannot wake a job")?;
+        jobs::make_due(&self.db, dedupe_key, now).await?;
         self.enqueue(&self.db, kind, payload, Some(dedupe_key), now).await?;
         Ok(())
     }
@@ -191,98 +178,40 @@ impl Queue {
     /// transaction, where an empty poll used to cost two): `COALESCE` runs the second branch only
     /// when the first finds nothing, and each branch reads its own partial index in its own order
     /// (`jobs_running_by_lease`, `jobs_queued_by_run_at`), so a claim costs the same however many
-    /// jobs are due or finished.
+    /// jobs are due or finished ([`jobs::claim`]).
     pub async fn claim(&self, due_by: i64) -> anyhow::Result<Option<Job>> {
         let now = self.now_ms();
         let token = format!("{}:{}", self.instance, uuid::Uuid::new_v4().simple());
         let lease_until = now + self.lease_ms();
-        let lock = match self.db.backend() {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
-             WHERE id = COALESCE(
-                 (SELECT id FROM jobs WHERE status = 'running' AND locked_until < $3 ORDER BY locked_until LIMIT 1 {lock}),
-                 (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= $4 ORDER BY run_at, id LIMIT 1 {lock}))
-             RETURNING id, kind, payload, attempts, max_attempts, locked_by"
-        );
-        fetch_optional!(&self.db, Job, sql.as_str(), &token, lease_until, now, due_by).context("cannot claim a job")
+        jobs::claim(&self.db, &token, lease_until, now, due_by).await
     }
 
     /// Extends the lease of a job still held; false if the claim was lost.
     pub async fn heartbeat(&self, job: &Job) -> anyhow::Result<bool> {
         let now = self.now_ms();
-        let n = execute!(
-            &self.db,
-            "UPDATE jobs SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-            now + self.lease_ms(),
-            job.id,
-            &job.locked_by
-        )
-        .context("cannot extend a job's lease")?;
-        Ok(n == 1)
+        jobs::extend_lease(&self.db, job.id, &job.locked_by, now + self.lease_ms()).await
     }
 
     /// Records the outcome of a run. Returns false if the claim had been lost meanwhile.
     pub async fn finish(&self, job: &Job, outcome: &Outcome) -> anyhow::Result<bool> {
         let now = self.now_ms();
-        let n = match outcome {
-            Outcome::Done => execute!(
-                &self.db,
-                "UPDATE jobs SET status = 'succeeded', dedupe_key = NULL, locked_by = NULL, locked_until = NULL, updated_at = $1
-                 WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-                now,
-                job.id,
-                &job.locked_by
-            ),
-            Outcome::WaitUntil(at) => execute!(
-                &self.db,
-                "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, locked_by = NULL, locked_until = NULL, updated_at = $2
-                 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
-                *at,
-                now,
-                job.id,
-                &job.locked_by
-            ),
-            Outcome::Retry(error) if job.attempts < job.max_attempts => execute!(
-                &self.db,
-                "UPDATE jobs SET status = 'queued', run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3
-                 WHERE id = $4 AND locked_by = $5 AND status = 'running'",
-                now + backoff(job.attempts).as_millis() as i64,
-                error,
-                now,
-                job.id,
-                &job.locked_by
-            ),
-            Outcome::Retry(error) | Outcome::Dead(error) => execute!(
-                &self.db,
-                "UPDATE jobs SET status = 'dead', last_error = $1, locked_by = NULL, locked_until = NULL, updated_at = $2,
-                        dedupe_key = CASE WHEN dedupe_key IS NULL THEN NULL
-                                          ELSE 'dead:' || CAST(id AS TEXT) || ':' || dedupe_key END
-                 WHERE id = $3 AND locked_by = $4 AND status = 'running'",
-                error,
-                now,
-                job.id,
-                &job.locked_by
-            ),
+        let (db, id, token) = (&self.db, job.id, job.locked_by.as_str());
+        match outcome {
+            Outcome::Done => jobs::succeed(db, id, token, now).await,
+            Outcome::WaitUntil(at) => jobs::wait_until(db, id, token, *at, now).await,
+            Outcome::Retry(error) if job.attempts < job.max_attempts => {
+                let run_at = now + backoff(job.attempts).as_millis() as i64;
+                jobs::retry_later(db, id, token, run_at, error, now).await
+            }
+            Outcome::Retry(error) | Outcome::Dead(error) => jobs::give_up(db, id, token, error, now).await,
         }
-        .context("cannot record a job's outcome")?;
-        Ok(n == 1)
     }
 
     /// Puts a job that gave up back in the queue, due now, with its attempts reset and the
     /// dedupe key it had. The workflow it drives checks its stored state first, so a retry
     /// never repeats a step that already happened.
     pub async fn retry(&self, id: i64) -> anyhow::Result<Retried> {
-        let row: Option<(String, Option<String>)> = fetch_optional!(
-            &self.db,
-            (String, Option<String>),
-            "SELECT status, dedupe_key FROM jobs WHERE id = $1",
-            id
-        )
-        .context("cannot read a job")?;
-        let Some((status, kept)) = row else {
+        let Some((status, kept)) = jobs::status_and_key(&self.db, id).await? else {
             return Ok(Retried::NotFound);
         };
         if status != "dead" {
@@ -291,15 +220,7 @@ impl Queue {
         let prefix = format!("dead:{id}:");
         let key = kept.map(|k| k.strip_prefix(&prefix).map(str::to_owned).unwrap_or(k));
         let now = self.now_ms();
-        let result = execute!(
-            &self.db,
-            "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, dedupe_key = $2, locked_by = NULL,
-                    locked_until = NULL, updated_at = $1
-             WHERE id = $3 AND status = 'dead'",
-            now,
-            key.as_deref(),
-            id
-        );
+        let result = jobs::requeue_dead(&self.db, id, key.as_deref(), now).await;
         let status_now = async || -> anyhow::Result<Retried> {
             Ok(match self.get(id).await? {
                 Some(job) => Retried::NotDead(job.status),
@@ -311,68 +232,33 @@ impl Queue {
             // Retried (or removed) by someone else meanwhile.
             Ok(_) => status_now().await,
             // Meanwhile the workflow got a new live job (a push woke it): that one goes on.
-            Err(e) if crate::store::is_unique_violation(&e) => {
-                let live: Option<(i64,)> = fetch_optional!(
-                    &self.db,
-                    (i64,),
-                    "SELECT id FROM jobs WHERE dedupe_key = $1",
-                    key.as_deref()
-                )
-                .context("cannot read a job")?;
-                match live {
-                    Some((live,)) => Ok(Retried::Superseded(live)),
-                    None => status_now().await,
-                }
-            }
+            Err(e) if crate::store::is_unique_violation(&e) => match jobs::id_with_key(&self.db, key.as_deref()).await?
+            {
+                Some(live) => Ok(Retried::Superseded(live)),
+                None => status_now().await,
+            },
             Err(e) => Err(anyhow::Error::new(e).context("cannot queue a job again")),
         }
     }
 
     /// The newest job with `dedupe_key`, live or given up (a dead job keeps its key aside).
     pub async fn with_key(&self, dedupe_key: &str) -> anyhow::Result<Option<JobView>> {
-        fetch_optional!(
-            &self.db,
-            JobView,
-            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at
-             FROM jobs WHERE dedupe_key = $1 OR dedupe_key = 'dead:' || CAST(id AS TEXT) || ':' || $1
-             ORDER BY id DESC LIMIT 1",
-            dedupe_key
-        )
-        .context("cannot read a job")
+        jobs::newest_with_key(&self.db, dedupe_key).await
     }
 
     /// Jobs, newest first, optionally of one status.
     pub async fn list(&self, status: Option<&str>, limit: i64) -> anyhow::Result<Vec<JobView>> {
-        fetch_all!(
-            &self.db,
-            JobView,
-            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at
-             FROM jobs WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
-            status,
-            limit
-        )
-        .context("cannot list jobs")
+        jobs::list(&self.db, status, limit).await
     }
 
     /// One job.
     pub async fn get(&self, id: i64) -> anyhow::Result<Option<JobView>> {
-        fetch_optional!(
-            &self.db,
-            JobView,
-            "SELECT id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, updated_at FROM jobs WHERE id = $1",
-            id
-        )
-        .context("cannot read a job")
+        jobs::get(&self.db, id).await
     }
 
     /// How many jobs are in each status (for `/metrics`).
     pub async fn counts(&self) -> anyhow::Result<Vec<(String, i64)>> {
-        fetch_all!(
-            &self.db,
-            (String, i64),
-            "SELECT status, COUNT(*) FROM jobs GROUP BY status"
-        )
-        .context("cannot count jobs")
+        crate::store::gauges::jobs_by_status(&self.db).await
     }
 
     fn lease_ms(&self) -> i64 {

@@ -461,30 +461,15 @@ pub async fn audit_in(
     subject: &str,
     detail: &str,
 ) -> anyhow::Result<()> {
-    crate::execute!(
-        target,
-        "INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ($1, $2, $3, $4, $5)",
-        actor,
-        action,
-        subject,
-        detail,
-        now
-    )
-    .map_err(|e| anyhow::Error::new(e).context("cannot write the audit log"))?;
+    crate::store::audit::append(target, actor, action, subject, detail, now)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("cannot write the audit log"))?;
     Ok(())
 }
 
 /// Appends a line to the audit log (who did what).
 pub async fn audit(state: &AppState, actor: &str, action: &str, subject: &str, detail: &str) {
-    let result = crate::execute!(
-        &state.db,
-        "INSERT INTO audit_log (actor, action, subject, detail, at) VALUES ($1, $2, $3, $4, $5)",
-        actor,
-        action,
-        subject,
-        detail,
-        state.now_ms()
-    );
+    let result = crate::store::audit::append(&state.db, actor, action, subject, detail, state.now_ms()).await;
     if let Err(e) = result {
         tracing::error!(error = %e, action, "cannot write the audit log");
     }

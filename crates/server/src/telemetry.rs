@@ -17,10 +17,9 @@
 //! newtypes that print a fingerprint, and the client strips URLs (which carry tokens) from its
 //! errors.
 
-use crate::fetch_all;
-use crate::fetch_one;
 use crate::job::Outcome;
 use crate::startup::AppState;
+use crate::store;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
@@ -269,39 +268,19 @@ impl Metrics {
             }
         }
         let now = state.now_ms();
-        if let Ok((n,)) = fetch_one!(
-            &state.db,
-            (i64,),
-            "SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND run_at <= $1",
-            now
-        ) {
+        if let Ok(n) = store::gauges::jobs_due(&state.db, now).await {
             self.jobs_due.set(n);
         }
-        if let Ok((n,)) = fetch_one!(
-            &state.db,
-            (i64,),
-            "SELECT COUNT(*) FROM authorizers WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1",
-            now
-        ) {
+        if let Ok(n) = store::gauges::tokens_due(&state.db, now).await {
             self.tokens_due.set(n);
         }
-        let registrations: Result<Vec<(String, i64)>, _> = fetch_all!(
-            &state.db,
-            (String, i64),
-            "SELECT state, COUNT(*) FROM registrations GROUP BY state"
-        );
-        if let Ok(rows) = registrations {
+        if let Ok(rows) = store::gauges::registrations_by_state(&state.db).await {
             self.registrations.clear();
             for (state, n) in rows {
                 self.registrations.get_or_create(&StateLabel { state }).set(n);
             }
         }
-        let authorizers: Result<Vec<(String, i64)>, _> = fetch_all!(
-            &state.db,
-            (String, i64),
-            "SELECT status, COUNT(*) FROM authorizers GROUP BY status"
-        );
-        if let Ok(rows) = authorizers {
+        if let Ok(rows) = store::gauges::authorizers_by_status(&state.db).await {
             self.authorizers.clear();
             for (status, n) in rows {
                 self.authorizers.get_or_create(&StatusLabel { status }).set(n);

@@ -9,8 +9,7 @@
 //! racing for it cannot both win.
 
 use crate::secret_box::SecretBox;
-use crate::store::{Db, now_ms};
-use crate::{execute, fetch_optional};
+use crate::store::{Db, authorizers, now_ms, tokens};
 use async_trait::async_trait;
 use fastreg_client::{Lease, StoreError, StoredToken, TokenStore};
 use fastreg_protocol::id::Secret;
@@ -57,13 +56,9 @@ impl SqlTokenStore {
     }
 
     async fn get(&self, key: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
-        let row: Option<(Vec<u8>, Option<i64>)> = fetch_optional!(
-            &self.db,
-            (Vec<u8>, Option<i64>),
-            "SELECT sealed, expires_at FROM tokens WHERE key = $1",
-            key
-        )
-        .map_err(store_err("cannot read a token"))?;
+        let row = tokens::get(&self.db, key)
+            .await
+            .map_err(store_err("cannot read a token"))?;
         match row {
             None => Ok(None),
             Some((sealed, expires_at)) => {
@@ -79,31 +74,17 @@ impl SqlTokenStore {
     async fn put(&self, key: &str, value: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
         let sealed = self.secrets.seal_str(&format!("tokens:{key}"), value);
         let digest = self.secrets.digest("tokens", value);
-        execute!(
-            &self.db,
-            "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
-                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
-            key,
-            sealed,
-            digest,
-            expires_at,
-            now_ms()
-        )
-        .map_err(store_err("cannot write a token"))?;
+        tokens::put(&self.db, key, &sealed, &digest, expires_at, now_ms())
+            .await
+            .map_err(store_err("cannot write a token"))?;
         Ok(())
     }
 
     async fn delete_if(&self, key: &str, rejected: &str) -> Result<bool, StoreError> {
         let digest = self.secrets.digest("tokens", rejected);
-        let n = execute!(
-            &self.db,
-            "DELETE FROM tokens WHERE key = $1 AND digest = $2",
-            key,
-            digest
-        )
-        .map_err(store_err("cannot delete a token"))?;
-        Ok(n > 0)
+        tokens::delete_if_digest(&self.db, key, &digest)
+            .await
+            .map_err(store_err("cannot delete a token"))
     }
 
     async fn get_token(&self, key: &str) -> Result<Option<StoredToken>, StoreError> {
@@ -160,20 +141,9 @@ pub async fn put_verify_ticket_if_newer(
     let key = ticket_key(component);
     let sealed = secrets.seal_str(&format!("tokens:{key}"), ticket.expose());
     let digest = secrets.digest("tokens", ticket.expose());
-    let n = execute!(
-        tx,
-        "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at, issued_at) VALUES ($1, $2, $3, NULL, $4, $5)
-         ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
-             updated_at = excluded.updated_at, issued_at = excluded.issued_at
-         WHERE tokens.issued_at IS NULL OR tokens.issued_at <= excluded.issued_at",
-        &key,
-        sealed,
-        digest,
-        now_ms(),
-        issued_at_ms
-    )
-    .map_err(|e| anyhow::Error::new(e).context("cannot store the verify ticket"))?;
-    Ok(n > 0)
+    tokens::put_ticket_if_newer(tx, &key, &sealed, &digest, now_ms(), issued_at_ms)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context("cannot store the verify ticket"))
 }
 
 /// The sealing context of an authorizer's refresh token.
@@ -236,29 +206,12 @@ impl TokenStore for SqlTokenStore {
             .begin()
             .await
             .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
-        execute!(
-            &mut tx,
-            "INSERT INTO tokens (key, sealed, digest, expires_at, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (key) DO UPDATE SET sealed = excluded.sealed, digest = excluded.digest,
-                 expires_at = excluded.expires_at, updated_at = excluded.updated_at",
-            &key,
-            sealed,
-            digest,
-            Some(expires),
-            now
-        )
-        .map_err(store_err("cannot write a token"))?;
-        execute!(
-            &mut tx,
-            "UPDATE authorizers SET access_expires_at = $1, next_refresh_at = CASE WHEN status = 'authorized' THEN $2 ELSE NULL END,
-                 updated_at = $3
-             WHERE appid = $4",
-            expires,
-            next,
-            now,
-            authorizer.as_str()
-        )
-        .map_err(store_err("cannot note a token's expiry"))?;
+        tokens::put(&mut tx, &key, &sealed, &digest, Some(expires), now)
+            .await
+            .map_err(store_err("cannot write a token"))?;
+        authorizers::note_token_expiry(&mut tx, authorizer.as_str(), expires, next, now)
+            .await
+            .map_err(store_err("cannot note a token's expiry"))?;
         tx.commit()
             .await
             .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
@@ -266,12 +219,9 @@ impl TokenStore for SqlTokenStore {
     }
 
     async fn delete_authorizer_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
-        execute!(
-            &self.db,
-            "DELETE FROM tokens WHERE key = $1",
-            authorizer_key(authorizer)
-        )
-        .map_err(store_err("cannot delete a token"))?;
+        tokens::delete(&self.db, &authorizer_key(authorizer))
+            .await
+            .map_err(store_err("cannot delete a token"))?;
         Ok(())
     }
 
@@ -284,14 +234,10 @@ impl TokenStore for SqlTokenStore {
     }
 
     async fn refresh_token(&self, authorizer: &AppId) -> Result<Option<RefreshToken>, StoreError> {
-        let row: Option<(Option<Vec<u8>>,)> = fetch_optional!(
-            &self.db,
-            (Option<Vec<u8>>,),
-            "SELECT refresh_token_sealed FROM authorizers WHERE appid = $1",
-            authorizer.as_str()
-        )
-        .map_err(store_err("cannot read a refresh token"))?;
-        let Some((Some(sealed),)) = row else { return Ok(None) };
+        let sealed = authorizers::refresh_token_sealed(&self.db, authorizer.as_str())
+            .await
+            .map_err(store_err("cannot read a refresh token"))?;
+        let Some(sealed) = sealed else { return Ok(None) };
         let plain = self
             .secrets
             .open_str(&refresh_context(authorizer.as_str()), &sealed)
@@ -306,27 +252,16 @@ impl TokenStore for SqlTokenStore {
             .secrets
             .seal_str(&refresh_context(authorizer.as_str()), token.expose());
         let now = now_ms();
-        execute!(
-            &self.db,
-            "INSERT INTO authorizers (appid, kind, status, refresh_token_sealed, created_at, updated_at)
-             VALUES ($1, 'unknown', 'authorized', $2, $3, $3)
-             ON CONFLICT (appid) DO UPDATE SET refresh_token_sealed = excluded.refresh_token_sealed, updated_at = excluded.updated_at",
-            authorizer.as_str(),
-            sealed,
-            now
-        )
-        .map_err(store_err("cannot write a refresh token"))?;
+        authorizers::put_refresh_token(&self.db, authorizer.as_str(), &sealed, now)
+            .await
+            .map_err(store_err("cannot write a refresh token"))?;
         Ok(())
     }
 
     async fn delete_refresh_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
-        execute!(
-            &self.db,
-            "UPDATE authorizers SET refresh_token_sealed = NULL, updated_at = $1 WHERE appid = $2",
-            now_ms(),
-            authorizer.as_str()
-        )
-        .map_err(store_err("cannot delete a refresh token"))?;
+        authorizers::clear_refresh_token(&self.db, authorizer.as_str(), now_ms())
+            .await
+            .map_err(store_err("cannot delete a refresh token"))?;
         Ok(())
     }
 
@@ -334,28 +269,16 @@ impl TokenStore for SqlTokenStore {
         let lease = Lease::new(key);
         let now = now_ms();
         let until = now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4));
-        let n = execute!(
-            &self.db,
-            "INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
-             WHERE leases.expires_at < $4",
-            key,
-            &lease.id,
-            until,
-            now
-        )
-        .map_err(store_err("cannot take a lease"))?;
-        Ok((n == 1).then_some(lease))
+        let taken = tokens::try_lease(&self.db, key, &lease.id, until, now)
+            .await
+            .map_err(store_err("cannot take a lease"))?;
+        Ok(taken.then_some(lease))
     }
 
     async fn release_lease(&self, lease: &Lease) -> Result<(), StoreError> {
-        execute!(
-            &self.db,
-            "DELETE FROM leases WHERE name = $1 AND holder = $2",
-            &lease.key,
-            &lease.id
-        )
-        .map_err(store_err("cannot release a lease"))?;
+        tokens::release_lease(&self.db, &lease.key, &lease.id)
+            .await
+            .map_err(store_err("cannot release a lease"))?;
         Ok(())
     }
 }

@@ -9,8 +9,7 @@
 
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
-use crate::store::now_ms;
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{authorizers, events, jobs, now_ms};
 use anyhow::Context;
 use fastreg_protocol::AppId;
 use futures::StreamExt;
@@ -40,26 +39,16 @@ pub fn refresh_moment(expires_at: i64, window_ms: i64) -> i64 {
 
 /// Picks when `appid`'s token is refreshed next: a random moment of the window before expiry.
 pub async fn plan_refresh(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
-    let expires: Option<(Option<i64>,)> = fetch_optional!(
-        &state.db,
-        (Option<i64>,),
-        "SELECT access_expires_at FROM authorizers WHERE appid = $1",
-        appid.as_str()
-    )
-    .context("cannot read an authorizer")?;
+    let expires = authorizers::access_expires_at(&state.db, appid.as_str()).await?;
     let window = i64::try_from(state.settings.token_refresh_window_secs)
         .unwrap_or(1800)
         .max(1)
         * 1000;
-    let expires_at = expires.and_then(|e| e.0).unwrap_or(state.now_ms() + 7200 * 1000);
+    let expires_at = expires.unwrap_or(state.now_ms() + 7200 * 1000);
     let next = refresh_moment(expires_at, window);
-    execute!(
-        &state.db,
-        "UPDATE authorizers SET next_refresh_at = $1 WHERE appid = $2",
-        next,
-        appid.as_str()
-    )
-    .context("cannot plan a refresh")?;
+    authorizers::set_next_refresh(&state.db, appid.as_str(), next)
+        .await
+        .context("cannot plan a refresh")?;
     Ok(())
 }
 
@@ -72,19 +61,10 @@ pub async fn run_job(state: &AppState, _job: &Job) -> anyhow::Result<Outcome> {
     let concurrency = state.settings.token_upkeep_concurrency.max(1);
     let pace = Pace::new(state.settings.token_upkeep_rate);
     loop {
-        let due: Vec<(String,)> = fetch_all!(
-            &state.db,
-            (String,),
-            "SELECT appid FROM authorizers
-             WHERE status = 'authorized' AND refresh_token_sealed IS NOT NULL AND next_refresh_at IS NOT NULL AND next_refresh_at <= $1
-             ORDER BY next_refresh_at LIMIT $2",
-            state.now_ms(),
-            BATCH
-        )
-        .context("cannot list tokens due")?;
+        let due = authorizers::due_for_refresh(&state.db, state.now_ms(), BATCH).await?;
         let full = due.len() as i64 == BATCH;
         let results: Vec<anyhow::Result<()>> =
-            futures::stream::iter(due.into_iter().filter_map(|(a,)| AppId::parse(a).ok()))
+            futures::stream::iter(due.into_iter().filter_map(|a| AppId::parse(a).ok()))
                 .map(|appid| paced_refresh(state, &pace, appid))
                 .buffer_unordered(concurrency)
                 .collect()
@@ -140,18 +120,8 @@ impl Pace {
 async fn prune(state: &AppState) -> anyhow::Result<()> {
     const DAY: i64 = 24 * 3600 * 1000;
     let now = state.now_ms();
-    execute!(
-        &state.db,
-        "DELETE FROM jobs WHERE status = 'succeeded' AND updated_at < $1",
-        now - 7 * DAY
-    )
-    .context("cannot prune jobs")?;
-    execute!(
-        &state.db,
-        "DELETE FROM events WHERE processed_at IS NOT NULL AND processed_at < $1",
-        now - 30 * DAY
-    )
-    .context("cannot prune the inbox")?;
+    jobs::prune_succeeded(&state.db, now - 7 * DAY).await?;
+    events::prune_processed(&state.db, now - 30 * DAY).await?;
     Ok(())
 }
 
@@ -169,26 +139,21 @@ async fn refresh_one(state: &AppState, appid: AppId) -> anyhow::Result<()> {
         Err(e) if e.code() == Some(61023) => {
             state.metrics.token_refreshed(false);
             tracing::warn!(%appid, "refresh token rejected (61023); authorizer flagged, its admin must authorize again");
-            execute!(
+            authorizers::flag_refresh_rejected(
                 &state.db,
-                "UPDATE authorizers SET status = 'refresh_rejected', next_refresh_at = NULL, flag_reason = $1, updated_at = $2 WHERE appid = $3",
+                appid.as_str(),
                 "WeChat rejected the refresh token (61023): the account must authorize this platform again",
                 state.now_ms(),
-                appid.as_str()
             )
-            .context("cannot flag an authorizer")?;
+            .await?;
             Ok(())
         }
         Err(e) => {
             state.metrics.token_refreshed(false);
             tracing::warn!(%appid, error = %e, "token refresh failed; trying again in a minute");
-            execute!(
-                &state.db,
-                "UPDATE authorizers SET next_refresh_at = $1 WHERE appid = $2",
-                state.now_ms() + 60_000,
-                appid.as_str()
-            )
-            .context("cannot reschedule a refresh")?;
+            authorizers::set_next_refresh(&state.db, appid.as_str(), state.now_ms() + 60_000)
+                .await
+                .context("cannot reschedule a refresh")?;
             Ok(())
         }
     }

@@ -15,44 +15,15 @@ use super::error::ConsoleError;
 use super::i18n::{Explained, Lang, explain, wechat_code_in};
 use super::view::{self, Cx, Section, badge, step_name, when};
 use crate::failure::Failure;
-use crate::fetch_all;
 use crate::job::{JobView, Retried};
 use crate::startup::{AppState, audit};
-use crate::store::now_ms;
-use anyhow::Context;
+use crate::store::{self, now_ms};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-
-#[derive(sqlx::FromRow)]
-struct EventRow {
-    id: i64,
-    source: String,
-    kind: String,
-    subject: Option<String>,
-    received_at: i64,
-    processed_at: Option<i64>,
-    error: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct FailedStep {
-    appid: String,
-    step: String,
-    failure: Option<String>,
-    updated_at: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct FailedRegistration {
-    id: String,
-    oa_appid: String,
-    failure: Option<String>,
-    updated_at: i64,
-}
 
 /// Where a job's payload points in the console.
 fn target(job: &JobView) -> Option<(String, String)> {
@@ -151,24 +122,9 @@ pub(super) async fn page(
     let running = state.queue.list(Some("running"), 50).await?;
     let queued = state.queue.list(Some("queued"), 50).await?;
     let dead = state.queue.list(Some("dead"), 50).await?;
-    let registrations: Vec<FailedRegistration> = fetch_all!(
-        &state.db,
-        FailedRegistration,
-        "SELECT id, oa_appid, failure, updated_at FROM registrations WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 20"
-    )
-    .context("cannot list failed registrations")?;
-    let steps: Vec<FailedStep> = fetch_all!(
-        &state.db,
-        FailedStep,
-        "SELECT appid, step, failure, updated_at FROM setup_steps WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 20"
-    )
-    .context("cannot list failed setup steps")?;
-    let events: Vec<EventRow> = fetch_all!(
-        &state.db,
-        EventRow,
-        "SELECT id, source, kind, subject, received_at, processed_at, error FROM events ORDER BY id DESC LIMIT 30"
-    )
-    .context("cannot list events")?;
+    let registrations = store::jobs::failed_registrations(&state.db).await?;
+    let steps = store::jobs::failed_setup_steps(&state.db).await?;
+    let events = store::events::newest(&state.db).await?;
     let busy = !running.is_empty() || queued.iter().any(|j| j.run_at <= now_ms() + 5_000);
     let body = html! {
         @if q.done.as_deref() == Some("retried") { (view::flash(cx.t("任务已重新排队。", "The job is queued again."))) }
