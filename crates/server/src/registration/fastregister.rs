@@ -22,9 +22,14 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
     let moved = store::registrations::mark_submitting(&mut tx, &reg.id, state.now_ms()).await?;
     let Some((submissions, sealed)) = moved else {
         drop(tx);
-        if open_sealed(state, &reg.id, store::registrations::Sealed::Ticket, "registration_ticket")
-            .await?
-            .is_none()
+        if open_sealed(
+            state,
+            &reg.id,
+            store::registrations::Sealed::Ticket,
+            "registration_ticket",
+        )
+        .await?
+        .is_none()
         {
             return Ok(Outcome::Dead("the registration has no ticket".into()));
         }

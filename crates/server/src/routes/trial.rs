@@ -358,7 +358,9 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         Ok(r) => {
             let now = state.now_ms();
             let mut tx = state.db.begin().await?;
-            if store::route_tasks::record_verification_link(&mut tx, &v.id, &r.authorize_url, now + TASK_TTL_MS, now).await? {
+            if store::route_tasks::record_verification_link(&mut tx, &v.id, &r.authorize_url, now + TASK_TTL_MS, now)
+                .await?
+            {
                 record_history(&mut tx, &v.subject(), Some(super::CREATING), super::AWAITING_USER, None).await?;
             }
             tx.commit().await?;

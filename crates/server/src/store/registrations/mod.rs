@@ -2,7 +2,7 @@
 //!
 //! This module holds the official_account route's statements (its start, the callback's ticket,
 //! fastregister's marks and answers, the reconciliation's reads) and the ones every route shares
-//! (a state change, a note, a Mini Program claimed); [`lists`] holds the lists' and the console
+//! (a state change, a note, a Mini Program claimed); `lists.rs` holds the lists' and the console
 //! accounts' reads. The other routes' task columns are [`super::route_tasks`]'.
 
 mod lists;
@@ -81,8 +81,8 @@ impl Sealed {
 pub async fn sealed(target: impl AsExec, id: &str, which: Sealed) -> anyhow::Result<Option<Vec<u8>>> {
     let column = which.column();
     let sql = format!("SELECT {column} FROM registrations WHERE id = $1");
-    let row: Option<(Option<Vec<u8>>,)> =
-        fetch_optional!(target, (Option<Vec<u8>>,), sql.as_str(), id).with_context(|| format!("cannot read {column}"))?;
+    let row: Option<(Option<Vec<u8>>,)> = fetch_optional!(target, (Option<Vec<u8>>,), sql.as_str(), id)
+        .with_context(|| format!("cannot read {column}"))?;
     Ok(row.and_then(|(sealed,)| sealed))
 }
 
