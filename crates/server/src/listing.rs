@@ -5,9 +5,8 @@
 //!
 //! A cursor is opaque to its users: the sort key and appid of the page's last row, in base64.
 
-use crate::fetch_all;
 use crate::startup::AppState;
-use anyhow::Context;
+use crate::store::registrations::{self as store, Search};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -110,27 +109,13 @@ pub async fn accounts(state: &AppState, f: &Filter) -> Result<Page<AccountListed
     };
     let (prefix, contains) = patterns(&f.q);
     let n = limit(f);
-    let mut items: Vec<AccountListed> = fetch_all!(
-        &state.db,
-        AccountListed,
-        "SELECT a.appid, a.status, a.nick_name, a.principal_name, a.verify_type, a.func_info,
-                p.principal_type, p.verified, p.verify_expires_at, p.fetched_at AS profile_fetched_at
-         FROM authorizers a LEFT JOIN console_account_profiles p ON p.appid = a.appid
-         WHERE a.kind = 'official_account'
-           AND ($1 = '' OR LOWER(a.appid) LIKE $2 OR LOWER(COALESCE(a.nick_name, '')) LIKE $3)
-           AND ($4 = '' OR a.status = $4)
-           AND (COALESCE(a.nick_name, '') > $5 OR (COALESCE(a.nick_name, '') = $5 AND a.appid > $6))
-         ORDER BY COALESCE(a.nick_name, ''), a.appid
-         LIMIT $7",
-        f.q.trim(),
-        &prefix,
-        &contains,
-        f.status.as_str(),
-        &key,
-        &after,
-        n + 1
-    )
-    .context("cannot list Official Accounts")?;
+    let search = Search {
+        q: f.q.trim(),
+        prefix: &prefix,
+        contains: &contains,
+        status: f.status.as_str(),
+    };
+    let mut items = store::list_accounts(&state.db, &search, &key, &after, n + 1).await?;
     let next = if items.len() as i64 > n {
         items.truncate(n as usize);
         items
@@ -176,28 +161,13 @@ pub async fn mini_programs(state: &AppState, f: &Filter) -> Result<Page<MiniProg
     let before: i64 = key.parse().map_err(|_| ListError::BadCursor)?;
     let (prefix, contains) = patterns(&f.q);
     let n = limit(f);
-    let mut items: Vec<MiniProgramListed> = fetch_all!(
-        &state.db,
-        MiniProgramListed,
-        "SELECT m.appid, m.registration_id, m.oa_appid, m.created_at, a.nick_name, a.status
-         FROM mini_programs m LEFT JOIN authorizers a ON a.appid = m.appid
-         WHERE ($1 = '' OR LOWER(m.appid) LIKE $2 OR LOWER(COALESCE(a.nick_name, '')) LIKE $3)
-           AND ($4 = '' OR a.status = $4
-                OR ($4 = 'setup_failed' AND EXISTS (SELECT 1 FROM setup_steps s WHERE s.appid = m.appid AND s.state = 'failed'))
-                OR ($4 = 'setup_running' AND EXISTS (SELECT 1 FROM setup_steps s WHERE s.appid = m.appid AND s.state NOT IN ('done', 'failed')))
-                OR ($4 = 'setup_none' AND NOT EXISTS (SELECT 1 FROM setup_steps s WHERE s.appid = m.appid)))
-           AND (m.created_at < $5 OR (m.created_at = $5 AND m.appid < $6))
-         ORDER BY m.created_at DESC, m.appid DESC
-         LIMIT $7",
-        f.q.trim(),
-        &prefix,
-        &contains,
-        f.status.as_str(),
-        before,
-        &after,
-        n + 1
-    )
-    .context("cannot list Mini Programs")?;
+    let search = Search {
+        q: f.q.trim(),
+        prefix: &prefix,
+        contains: &contains,
+        status: f.status.as_str(),
+    };
+    let mut items = store::list_mini_programs(&state.db, &search, before, &after, n + 1).await?;
     let next = if items.len() as i64 > n {
         items.truncate(n as usize);
         items.last().map(|m| encode(&m.created_at.to_string(), &m.appid))
@@ -215,13 +185,7 @@ pub async fn setup_steps_of(
     let mut out: std::collections::HashMap<String, Vec<(String, String)>> = std::collections::HashMap::new();
     // One indexed lookup per row of the page (at most MAX_LIMIT).
     for appid in appids {
-        let rows: Vec<(String, String)> = fetch_all!(
-            &state.db,
-            (String, String),
-            "SELECT step, state FROM setup_steps WHERE appid = $1 ORDER BY step",
-            *appid
-        )
-        .context("cannot read setup steps")?;
+        let rows = store::setup_steps_of(&state.db, appid).await?;
         if !rows.is_empty() {
             out.insert((*appid).to_owned(), rows);
         }

@@ -43,16 +43,7 @@ pub async fn abandon(state: &AppState, id: &str, actor: &str) -> Result<Registra
     let mut tx = state.db.begin().await?;
     let mut from = None;
     for candidate in [AWAITING_ADMIN, TICKET_RECEIVED] {
-        let n = execute!(
-            &mut tx,
-            "UPDATE registrations SET state = 'abandoned', updated_at = $1
-             WHERE id = $2 AND state = $3 AND (state = 'awaiting_admin' OR submissions = 0)",
-            state.now_ms(),
-            id,
-            candidate
-        )
-        .context("cannot abandon a registration")?;
-        if n == 1 {
+        if store::registrations::abandon_unsent(&mut tx, id, candidate, state.now_ms()).await? {
             from = Some(candidate);
             break;
         }

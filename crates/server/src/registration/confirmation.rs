@@ -13,16 +13,7 @@ pub const DECLINED_NOTE: &str = "the admin declined on WeChat's confirmation pag
 #[tracing::instrument(skip_all, fields(registration = %id))]
 pub async fn record_declined(state: &AppState, id: &str) -> Result<Landing, CallbackError> {
     let mut tx = state.db.begin().await.context("cannot record a decline")?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE registrations SET state = 'abandoned', note = $1, updated_at = $2
-         WHERE id = $3 AND state = 'awaiting_admin'",
-        DECLINED_NOTE,
-        state.now_ms(),
-        id
-    )
-    .context("cannot record a decline")?;
-    if n == 0 {
+    if !store::registrations::decline(&mut tx, id, DECLINED_NOTE, state.now_ms()).await? {
         drop(tx);
         let current = get(state, id).await?.ok_or(CallbackError::NotFound("registration"))?;
         tracing::info!(state = %current.state, "decline callback replayed or late; nothing changed");
@@ -57,22 +48,14 @@ pub async fn record_ticket(state: &AppState, id: &str, ticket: &Ticket) -> Resul
         .seal_str(&format!("registration_ticket:{id}"), ticket.as_str());
     let digest = state.secrets.digest("ticket", ticket.as_str());
     let mut tx = state.db.begin().await?;
-    let updated = execute!(
-        &mut tx,
-        "UPDATE registrations SET state = 'ticket_received', ticket_sealed = $1, ticket_digest = $2, updated_at = $3
-         WHERE id = $4 AND state = 'awaiting_admin'",
-        sealed,
-        &digest,
-        state.now_ms(),
-        id
-    );
+    let updated = store::registrations::record_ticket(&mut tx, id, &sealed, &digest, state.now_ms()).await;
     let updated = match updated {
-        Ok(n) => n,
+        Ok(updated) => updated,
         // The same ticket already belongs to another registration: a replay across rows.
-        Err(e) if crate::store::is_unique_violation(&e) => 0,
+        Err(e) if crate::store::is_unique_violation(&e) => false,
         Err(e) => return Err(anyhow::Error::new(e).context("cannot record the ticket").into()),
     };
-    if updated == 0 {
+    if !updated {
         drop(tx);
         let current = get(state, id).await?.ok_or(CallbackError::NotFound("registration"))?;
         tracing::info!(state = %current.state, "ticket callback replayed or late; nothing changed");

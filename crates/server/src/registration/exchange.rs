@@ -11,15 +11,7 @@ pub(super) async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Re
     let appid = AppId::parse(appid).context("the stored appid is malformed")?;
     // A run that died after the exchange finds the refresh token already stored. Whether it is,
     // and the sealed code: one read.
-    let (stored, sealed): (bool, Option<Vec<u8>>) = fetch_one!(
-        &state.db,
-        (bool, Option<Vec<u8>>),
-        "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
-                (SELECT authorization_code_sealed FROM registrations WHERE id = $2)",
-        appid.as_str(),
-        &reg.id
-    )
-    .context("cannot read the registration's code")?;
+    let (stored, sealed) = store::registrations::token_stored_and_code(&state.db, appid.as_str(), &reg.id).await?;
     if stored {
         return finish(state, reg, &appid, CODE_RECEIVED, "refresh token stored").await;
     }
@@ -114,13 +106,7 @@ pub(super) async fn finish(
     let mut tx = state.db.begin().await?;
     if from == OUTCOME_UNKNOWN {
         claim_mini_program(&mut tx, reg, appid).await?;
-        execute!(
-            &mut tx,
-            "UPDATE registrations SET mini_program_appid = $1 WHERE id = $2",
-            appid.as_str(),
-            &reg.id
-        )
-        .context("cannot store the Mini Program's appid")?;
+        store::registrations::set_mini_program(&mut tx, &reg.id, appid.as_str()).await?;
     }
     if !transition(&mut tx, reg, from, REGISTERED, Some(note), None).await? {
         return Ok(Outcome::WaitUntil(state.now_ms()));

@@ -19,23 +19,17 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
     // statement) and is opened before the mark commits, so a ticket that cannot be read leaves
     // the registration as it was.
     let mut tx = state.db.begin().await?;
-    let moved: Option<(i64, Vec<u8>)> = fetch_optional!(
-        &mut tx,
-        (i64, Vec<u8>),
-        "UPDATE registrations SET state = 'submitting',
-                submitted_at = CASE WHEN submissions = 0 OR submitted_at IS NULL THEN $1 ELSE submitted_at END,
-                submissions = submissions + 1, updated_at = $1
-         WHERE id = $2 AND state = 'ticket_received' AND ticket_sealed IS NOT NULL
-         RETURNING submissions, ticket_sealed",
-        state.now_ms(),
-        &reg.id
-    )
-    .context("cannot mark the registration as submitting")?;
+    let moved = store::registrations::mark_submitting(&mut tx, &reg.id, state.now_ms()).await?;
     let Some((submissions, sealed)) = moved else {
         drop(tx);
-        if open_sealed(state, &reg.id, "ticket_sealed", "registration_ticket")
-            .await?
-            .is_none()
+        if open_sealed(
+            state,
+            &reg.id,
+            store::registrations::Sealed::Ticket,
+            "registration_ticket",
+        )
+        .await?
+        .is_none()
         {
             return Ok(Outcome::Dead("the registration has no ticket".into()));
         }
@@ -74,20 +68,17 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
             );
             let now = state.now_ms();
             let mut tx = state.db.begin().await?;
-            let n = execute!(
+            let recorded = store::registrations::record_code(
                 &mut tx,
-                "UPDATE registrations SET state = 'code_received', mini_program_appid = $1, authorization_code_sealed = $2,
-                        is_wx_verify_succ = $3, is_link_succ = $4, updated_at = $5
-                 WHERE id = $6 AND state = 'submitting'",
+                &reg.id,
                 resp.appid.as_str(),
-                code_sealed,
+                &code_sealed,
                 i64::from(resp.is_wx_verify_succ.0),
                 i64::from(resp.is_link_succ.0),
                 now,
-                &reg.id
             )
-            .context("cannot store fastregister's answer")?;
-            if n == 1 {
+            .await?;
+            if recorded {
                 claim_mini_program(&mut tx, &reg, &resp.appid).await?;
                 record_history(
                     &mut tx,
@@ -127,14 +118,7 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
             let mut tx = state.db.begin().await?;
             let note = format!("fastregister not applied: {}", short(&e));
             if transition(&mut tx, &reg, SUBMITTING, TICKET_RECEIVED, Some(&note), None).await? {
-                execute!(
-                    &mut tx,
-                    "UPDATE registrations SET submissions = submissions - 1,
-                            submitted_at = CASE WHEN submissions <= 1 THEN NULL ELSE submitted_at END
-                     WHERE id = $1",
-                    &reg.id
-                )
-                .context("cannot uncount a call that was not applied")?;
+                store::registrations::uncount_submission(&mut tx, &reg.id).await?;
             }
             tx.commit().await?;
             Ok(Outcome::Retry(short(&e)))
@@ -166,36 +150,12 @@ pub(super) fn never_applied(e: &ClientError) -> bool {
 /// registrations from claiming one Mini Program while reconciling).
 pub(super) async fn claim_mini_program(tx: &mut Tx, reg: &Registration, appid: &AppId) -> anyhow::Result<()> {
     let now = now_ms();
-    execute!(
-        &mut *tx,
-        "INSERT INTO mini_programs (appid, registration_id, oa_appid, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)",
-        appid.as_str(),
-        &reg.id,
-        &reg.oa_appid,
-        now
-    )
-    .context("cannot record the Mini Program")?;
-    execute!(
-        &mut *tx,
-        "INSERT INTO authorizers (appid, kind, status, created_at, updated_at) VALUES ($1, 'mini_program', 'authorized', $2, $2)
-         ON CONFLICT (appid) DO UPDATE SET kind = 'mini_program', updated_at = excluded.updated_at",
-        appid.as_str(),
-        now
-    )
-    .context("cannot record the Mini Program as an authorizer")?;
-    Ok(())
+    store::registrations::insert_mini_program(&mut *tx, appid.as_str(), &reg.id, &reg.oa_appid, now).await?;
+    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await
 }
 
 /// Whether the resend of this registration's ticket answered 61058, which proves the first
 /// fastregister applied (its history keeps [`SPENT_NOTE`]).
 pub(super) async fn ticket_spent(state: &AppState, id: &str) -> anyhow::Result<bool> {
-    let (n,): (i64,) = crate::fetch_one!(
-        &state.db,
-        (i64,),
-        "SELECT COUNT(*) FROM history WHERE subject = $1 AND to_state = 'outcome_unknown' AND note = $2",
-        format!("registration:{id}"),
-        SPENT_NOTE
-    )
-    .context("cannot read a registration's history")?;
-    Ok(n > 0)
+    store::registrations::has_outcome_unknown_note(&state.db, &format!("registration:{id}"), SPENT_NOTE).await
 }

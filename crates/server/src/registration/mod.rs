@@ -41,8 +41,7 @@ use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{AsExec, Tx, now_ms, record_history};
-use crate::{execute, fetch_all, fetch_one, fetch_optional};
+use crate::store::{self, AsExec, Tx, now_ms, record_history};
 use anyhow::Context;
 use fastreg_client::Error as ClientError;
 use fastreg_protocol::{AppId, AuthorizationCode, Ticket};
@@ -126,9 +125,6 @@ pub struct Registration {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, oa_appid, copy_wx_verify, state, auth_url, submitted_at, submissions, mini_program_appid, is_wx_verify_succ, \
-     is_link_succ, failure, note, setup_plan, created_by, created_at, updated_at";
-
 impl Registration {
     /// The failure, decoded.
     pub fn failure(&self) -> Option<Failure> {
@@ -173,16 +169,12 @@ struct Payload {
 
 /// One registration.
 pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Registration>> {
-    let sql = format!("SELECT {COLUMNS} FROM registrations WHERE id = $1");
-    fetch_optional!(&state.db, Registration, sql.as_str(), id).context("cannot read a registration")
+    store::registrations::get(&state.db, id).await
 }
 
 /// Registrations, newest first.
 pub async fn list(state: &AppState, oa_appid: Option<&str>, limit: i64) -> anyhow::Result<Vec<Registration>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM registrations WHERE ($1 IS NULL OR oa_appid = $1) ORDER BY created_at DESC, id LIMIT $2"
-    );
-    fetch_all!(&state.db, Registration, sql.as_str(), oa_appid, limit).context("cannot list registrations")
+    store::registrations::list(&state.db, oa_appid, limit).await
 }
 
 async fn enqueue(state: &AppState, target: impl AsExec, id: &str, at: i64) -> anyhow::Result<()> {
@@ -224,18 +216,8 @@ pub(crate) async fn change_state(
     failure_json: Option<&str>,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let n = execute!(
-        &mut *tx,
-        "UPDATE registrations SET state = $1, failure = COALESCE($2, failure), updated_at = $3
-         WHERE id = $4 AND state = $5",
-        to,
-        failure_json,
-        now,
-        id,
-        from
-    )
-    .context("cannot change a registration's state")?;
-    if n == 1 {
+    let moved = store::registrations::change_state(&mut *tx, id, from, to, failure_json, now).await?;
+    if moved {
         record_history(
             &mut *tx,
             &format!("registration:{id}"),
@@ -245,7 +227,7 @@ pub(crate) async fn change_state(
         )
         .await?;
     }
-    Ok(n == 1)
+    Ok(moved)
 }
 
 /// The end of every route's registration once its row is `registered` in `tx`: the
@@ -326,28 +308,25 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     }
 }
 
-/// The sealed secret in `column` of registration `id` (the ticket, the authorization code),
+/// The sealed secret `which` of registration `id` (the ticket, the authorization code),
 /// opened with the associated data `{purpose}:{id}` it was sealed with; `None` if not set.
 async fn open_sealed(
     state: &AppState,
     id: &str,
-    column: &'static str,
+    which: store::registrations::Sealed,
     purpose: &str,
 ) -> anyhow::Result<Option<String>> {
-    let sql = format!("SELECT {column} FROM registrations WHERE id = $1");
-    let sealed: Option<(Option<Vec<u8>>,)> =
-        fetch_optional!(&state.db, (Option<Vec<u8>>,), &sql, id).with_context(|| format!("cannot read {column}"))?;
-    let Some((Some(sealed),)) = sealed else { return Ok(None) };
+    let Some(sealed) = store::registrations::sealed(&state.db, id, which).await? else {
+        return Ok(None);
+    };
     let secret = state
         .secrets
         .open_str(&format!("{purpose}:{id}"), &sealed)
-        .with_context(|| format!("cannot open the stored {column}"))?;
+        .with_context(|| format!("cannot open the stored {}", which.column()))?;
     Ok(Some(secret))
 }
 
 /// Sets what the operator must know of registration `id` (any route).
 pub(crate) async fn set_note(state: &AppState, id: &str, note: &str) -> anyhow::Result<()> {
-    execute!(&state.db, "UPDATE registrations SET note = $1 WHERE id = $2", note, id)
-        .context("cannot note a registration")?;
-    Ok(())
+    store::registrations::set_note(&state.db, id, note).await
 }

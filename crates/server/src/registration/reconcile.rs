@@ -8,13 +8,7 @@ pub(super) const SPENT_NOTE: &str = "the resent ticket answered 61058 (invalid t
 
 /// Wakes every registration that is reconciling a lost answer (an `authorized` push arrived).
 pub async fn wake_reconciling(state: &AppState) -> anyhow::Result<()> {
-    let ids: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT id FROM registrations WHERE state IN ('outcome_unknown', 'submitting')"
-    )
-    .context("cannot list reconciling registrations")?;
-    for (id,) in ids {
+    for id in store::registrations::reconciling_ids(&state.db).await? {
         state
             .queue
             .wake(JOB, &serde_json::json!({ "id": id }), &format!("registration:{id}"))
@@ -35,27 +29,14 @@ pub(super) struct Candidate {
 pub(super) async fn reconcile(state: &AppState, reg: &Registration) -> anyhow::Result<Outcome> {
     let submitted_at = reg.submitted_at.unwrap_or(reg.updated_at);
     // Appids that are not candidates: the accounts we know and the Mini Programs already ours.
-    let known: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM authorizers WHERE kind = 'official_account' OR created_at < $1
-         UNION SELECT appid FROM mini_programs",
-        submitted_at
-    )
-    .context("cannot list known authorizers")?;
-    let known: HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
+    let known = store::registrations::known_appids_before(&state.db, submitted_at).await?;
+    let known: HashSet<AppId> = known.into_iter().filter_map(|a| AppId::parse(a).ok()).collect();
 
     // 1. `authorized` pushes received since the call, for accounts we did not know.
-    let pushed: Vec<(Option<String>,)> = fetch_all!(
-        &state.db,
-        (Option<String>,),
-        "SELECT subject FROM events WHERE kind = 'authorized' AND received_at >= $1",
-        submitted_at
-    )
-    .context("cannot read the event inbox")?;
+    let pushed = store::registrations::authorized_push_subjects_since(&state.db, submitted_at).await?;
     let pushed: HashSet<AppId> = pushed
         .into_iter()
-        .filter_map(|(s,)| s.and_then(|s| AppId::parse(s).ok()))
+        .filter_map(|s| s.and_then(|s| AppId::parse(s).ok()))
         .collect();
 
     // 2. The authorizer list: authorizations granted since the call (WeChat's clock).

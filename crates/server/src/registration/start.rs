@@ -60,25 +60,17 @@ pub async fn start(
     // What every check needs, in one read (one round trip and one transaction): the account's
     // status, token and permission sets, this month's successes, and a registration in flight.
     let ttl_ms = link_ttl_ms(state);
-    let sql = format!(
-        "SELECT a.status, a.refresh_token_sealed IS NOT NULL, a.func_info,
-                (SELECT COUNT(*) FROM registrations r
-                  WHERE r.oa_appid = a.appid AND r.state = 'registered' AND COALESCE(r.submitted_at, r.created_at) >= $2),
-                (SELECT r.id FROM registrations r WHERE r.oa_appid = a.appid AND {} LIMIT 1)
-         FROM authorizers a WHERE a.appid = $1",
-        in_flight_condition("$3")
-    );
-    let facts: Option<(String, bool, String, i64, Option<String>)> = fetch_optional!(
+    let facts = store::registrations::start_facts(
         &state.db,
-        (String, bool, String, i64, Option<String>),
-        sql.as_str(),
         oa_appid.as_str(),
         crate::calendar::month_start_ms(),
-        state.now_ms() - ttl_ms
+        state.now_ms() - ttl_ms,
     )
-    .context("cannot read the authorizer")?;
+    .await?;
     let (func_info, used, under_way) = match facts {
-        Some((status, true, func_info, used, under_way)) if status == "authorized" => (func_info, used, under_way),
+        Some(f) if f.has_refresh_token && f.status == "authorized" => {
+            (f.func_info, f.registered_this_month, f.in_flight)
+        }
         _ => return Err(StartError::NotAuthorized(oa_appid.to_string())),
     };
     // The rules WeChat would refuse by, checked for every caller before an admin is asked to scan.
@@ -139,34 +131,28 @@ pub async fn start(
     let mut tx = state.db.begin().await?;
     // A link that expired unconfirmed frees its account: it is abandoned in the same transaction
     // as the new row, so the one-in-flight index sees one or the other.
-    execute!(
+    store::registrations::retire_expired_links(
         &mut tx,
-        "UPDATE registrations SET state = 'abandoned', note = $1, updated_at = $2
-         WHERE oa_appid = $3 AND state = 'awaiting_admin' AND created_at <= $4",
+        oa_appid.as_str(),
         "its link expired before the admin confirmed; superseded by a new registration",
         now,
-        oa_appid.as_str(),
-        now - ttl_ms
+        now - ttl_ms,
     )
-    .context("cannot retire an expired registration link")?;
-    let sql = format!(
-        "INSERT INTO registrations (id, oa_appid, copy_wx_verify, state, auth_url, note, setup_plan, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, 'awaiting_admin', $4, $5, $6, $7, $8, $8)
-         RETURNING {COLUMNS}"
-    );
-    let inserted = fetch_one!(
+    .await?;
+    let inserted = store::registrations::insert(
         &mut tx,
-        Registration,
-        sql.as_str(),
-        &id,
-        oa_appid.as_str(),
-        i64::from(copy),
-        &url,
-        note.as_deref(),
-        plan.as_deref(),
-        actor,
-        now
-    );
+        &store::registrations::NewRegistration {
+            id: &id,
+            oa_appid: oa_appid.as_str(),
+            copy_wx_verify: i64::from(copy),
+            auth_url: &url,
+            note: note.as_deref(),
+            setup_plan: plan.as_deref(),
+            created_by: actor,
+            now,
+        },
+    )
+    .await;
     let created = match inserted {
         Ok(created) => created,
         // `registrations_one_in_flight`: another start for this account won the race.
@@ -205,29 +191,7 @@ pub const MONTHLY_LIMIT: i64 = 5;
 /// The account's registration in flight, if any (at most one: `registrations_one_in_flight`).
 /// A link still awaiting its admin past `state_ttl_secs` does not count: the next start retires it.
 pub(super) async fn in_flight(state: &AppState, oa_appid: &AppId) -> anyhow::Result<Option<String>> {
-    let sql = format!(
-        "SELECT r.id FROM registrations r WHERE r.oa_appid = $1 AND {} LIMIT 1",
-        in_flight_condition("$2")
-    );
-    let row: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        sql.as_str(),
-        oa_appid.as_str(),
-        state.now_ms() - link_ttl_ms(state)
-    )
-    .context("cannot look for registrations under way")?;
-    Ok(row.map(|(id,)| id))
-}
-
-/// A registration `r` in flight (the states of `registrations_one_in_flight`, the index that
-/// enforces one per account), a link awaiting its admin counting only while younger than the
-/// placeholder `since` (unix ms).
-fn in_flight_condition(since: &str) -> String {
-    format!(
-        "(r.state IN ('ticket_received', 'submitting', 'outcome_unknown', 'code_received') \
-          OR (r.state = 'awaiting_admin' AND r.created_at > {since}))"
-    )
+    store::registrations::in_flight(&state.db, oa_appid.as_str(), state.now_ms() - link_ttl_ms(state)).await
 }
 
 pub(super) fn link_ttl_ms(state: &AppState) -> i64 {
@@ -250,14 +214,5 @@ pub(super) async fn in_progress(state: &AppState, oa_appid: &AppId) -> Result<St
 /// Successful fast registrations of `oa_appid` this calendar month on China's calendar, as this
 /// platform made them (spec rule 4 counts successes only).
 pub async fn registered_this_month(state: &AppState, oa_appid: &AppId) -> anyhow::Result<i64> {
-    let (n,): (i64,) = fetch_one!(
-        &state.db,
-        (i64,),
-        "SELECT COUNT(*) FROM registrations
-         WHERE oa_appid = $1 AND state = 'registered' AND COALESCE(submitted_at, created_at) >= $2",
-        oa_appid.as_str(),
-        crate::calendar::month_start_ms()
-    )
-    .context("cannot count this month's registrations")?;
-    Ok(n)
+    store::registrations::count_registered_since(&state.db, oa_appid.as_str(), crate::calendar::month_start_ms()).await
 }

@@ -24,8 +24,7 @@ pub mod workflow;
 
 use crate::failure::Failure;
 use crate::startup::{AppState, audit};
-use crate::store::record_history;
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{self, record_history};
 use anyhow::Context;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use input::{FieldError, RouteInput};
@@ -142,10 +141,6 @@ pub struct RouteRegistration {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, route, state, auth_url, auth_expires_at, task_id, task_status, task_status_table, route_input, \
-     polls, submissions, submitted_at, mini_program_appid, failure, note, setup_plan, restarted_as, oa_appid, copy_wx_verify, \
-     created_by, created_at, updated_at";
-
 impl RouteRegistration {
     /// The route.
     pub fn route(&self) -> Route {
@@ -238,8 +233,7 @@ pub fn expired_failure() -> Failure {
 
 /// One registration, any route.
 pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<RouteRegistration>> {
-    let sql = format!("SELECT {COLUMNS} FROM registrations WHERE id = $1");
-    fetch_optional!(&state.db, RouteRegistration, sql.as_str(), id).context("cannot read a registration")
+    store::route_tasks::get(&state.db, id).await
 }
 
 /// Registrations of `route` in `states` (the in-flight ones: `registrations_route_state`).
@@ -249,12 +243,7 @@ pub async fn in_states(
     states: &[&'static str],
 ) -> anyhow::Result<Vec<RouteRegistration>> {
     // The states are this module's constants, never input.
-    let list: Vec<String> = states.iter().map(|s| format!("'{}'", s.replace('\'', ""))).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM registrations WHERE route = $1 AND state IN ({}) ORDER BY created_at LIMIT 10000",
-        list.join(", ")
-    );
-    fetch_all!(&state.db, RouteRegistration, sql.as_str(), route.as_str()).context("cannot list registrations")
+    store::route_tasks::in_states(&state.db, route.as_str(), states).await
 }
 
 /// The link lifetime of the official_account route (`state_ttl_secs`).
@@ -327,18 +316,16 @@ pub async fn start(
     let id = uuid::Uuid::new_v4().to_string();
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    execute!(
+    store::route_tasks::insert(
         &mut tx,
-        "INSERT INTO registrations (id, oa_appid, copy_wx_verify, state, auth_url, route, route_input, setup_plan, created_by, created_at, updated_at)
-         VALUES ($1, '', 0, 'creating', '', $2, $3, $4, $5, $6, $6)",
         &id,
         route.as_str(),
-        serde_json::to_string(&input).context("cannot encode the input")?,
+        &serde_json::to_string(&input).context("cannot encode the input")?,
         plan.as_deref(),
         actor,
-        now
+        now,
     )
-    .context("cannot store the registration")?;
+    .await?;
     record_history(&mut tx, &format!("registration:{id}"), None, CREATING, None).await?;
     workflow::enqueue(state, &mut tx, &id, now).await?;
     tx.commit().await?;
@@ -422,15 +409,7 @@ pub async fn restart(state: &AppState, id: &str, actor: &str) -> Result<String, 
         }
     };
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE registrations SET restarted_as = $1, updated_at = $2 WHERE id = $3 AND restarted_as IS NULL",
-        &new_id,
-        state.now_ms(),
-        id
-    )
-    .context("cannot note the restart")?;
-    if n == 1 {
+    if store::registrations::set_restarted_as(&mut tx, id, &new_id, state.now_ms()).await? {
         record_history(
             &mut tx,
             &old.subject(),

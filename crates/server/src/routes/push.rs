@@ -18,11 +18,9 @@
 use super::input::RouteInput;
 use super::workflow::{claim, transition, wake};
 use super::{AWAITING_USER, CREATE_UNKNOWN, CREATING, EXCHANGING, Route, RouteRegistration, in_states, status_failure};
-use crate::execute;
 use crate::registration::FAILED;
 use crate::startup::AppState;
-use crate::store::record_history;
-use anyhow::Context;
+use crate::store::{self, record_history};
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use fastreg_protocol::event::{RegistrationKind, RegistrationPush};
 use fastreg_protocol::registration::TRIAL_NAME_SUFFIX;
@@ -57,22 +55,20 @@ pub async fn received(state: &AppState, push: &RegistrationPush) -> anyhow::Resu
                 .seal_str(&format!("registration_code:{}", reg.id), code.as_str())
         });
         let mut tx = state.db.begin().await?;
-        let n = execute!(
+        let moved = store::route_tasks::record_pushed_creation(
             &mut tx,
-            "UPDATE registrations SET state = 'exchanging', mini_program_appid = $1,
-                    authorization_code_sealed = COALESCE($2, authorization_code_sealed),
-                    task_status = 0, task_status_table = $3, task_id = COALESCE(task_id, $4), updated_at = $5
-             WHERE id = $6 AND state = $7",
-            appid.as_str(),
-            sealed,
-            table_name,
-            task_key(push),
-            now,
-            &reg.id,
-            &reg.state
+            &store::route_tasks::PushedCreation {
+                id: &reg.id,
+                from_state: &reg.state,
+                appid: appid.as_str(),
+                code_sealed: sealed.as_deref(),
+                status_table: table_name,
+                task_key: task_key(push),
+                now,
+            },
         )
-        .context("cannot store the pushed Mini Program")?;
-        if n == 1 {
+        .await?;
+        if moved {
             // A trial's Mini Program is claimed once its token is in: the `authorized` push
             // exchanges its own code only for an account nobody claimed yet.
             if push.auth_code.is_some() {
@@ -93,29 +89,13 @@ pub async fn received(state: &AppState, push: &RegistrationPush) -> anyhow::Resu
     }
     let done = lookup_status(table, push.status).is_none_or(|e| e.done);
     if !done {
-        execute!(
-            &state.db,
-            "UPDATE registrations SET task_status = $1, task_status_table = $2, updated_at = $3 WHERE id = $4",
-            push.status,
-            table_name,
-            now,
-            &reg.id
-        )
-        .context("cannot store the task status")?;
+        store::route_tasks::set_task_status(&state.db, &reg.id, push.status, table_name, now).await?;
         return Ok(());
     }
     let failure = status_failure(table, push.status, &push.msg);
     let mut tx = state.db.begin().await?;
-    execute!(
-        &mut tx,
-        "UPDATE registrations SET task_status = $1, task_status_table = $2, task_id = COALESCE(task_id, $3) WHERE id = $4 AND state = $5",
-        push.status,
-        table_name,
-        task_key(push),
-        &reg.id,
-        &reg.state
-    )
-    .context("cannot store the task status")?;
+    store::route_tasks::record_final_status(&mut tx, &reg.id, &reg.state, push.status, table_name, task_key(push))
+        .await?;
     let moved = transition(state, &mut tx, &reg, &reg.state, FAILED, None, Some(&failure)).await?;
     tx.commit().await?;
     if moved {

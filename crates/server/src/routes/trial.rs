@@ -18,8 +18,7 @@ use super::{TASK_TTL_MS, china_time, status_failure};
 use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::startup::{AppState, audit};
-use crate::store::{AsExec, Tx, record_history};
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{self, AsExec, Tx, record_history};
 use anyhow::Context;
 use fastreg_protocol::AppId;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
@@ -73,18 +72,14 @@ impl Trial {
     }
 }
 
-const TRIAL_COLUMNS: &str = "appid, registration_id, name, expires_at, converted_at, created_at";
-
 /// One trial.
 pub async fn get_trial(state: &AppState, appid: &str) -> anyhow::Result<Option<Trial>> {
-    let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE appid = $1");
-    fetch_optional!(&state.db, Trial, sql.as_str(), appid).context("cannot read a trial")
+    store::route_tasks::get_trial(&state.db, appid).await
 }
 
 /// Trials not converted, the one lapsing first first.
 pub async fn open_trials(state: &AppState) -> anyhow::Result<Vec<Trial>> {
-    let sql = format!("SELECT {TRIAL_COLUMNS} FROM trials WHERE converted_at IS NULL ORDER BY expires_at LIMIT 500");
-    fetch_all!(&state.db, Trial, sql.as_str()).context("cannot list trials")
+    store::route_tasks::open_trials(&state.db).await
 }
 
 /// Queues the `trial.expiring` webhook for 3 days before `expires_at`.
@@ -117,14 +112,7 @@ pub async fn run_reminder(state: &AppState, job: &Job) -> anyhow::Result<Outcome
         return Ok(Outcome::Done);
     }
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE trials SET reminded_at = $1 WHERE appid = $2 AND reminded_at IS NULL",
-        state.now_ms(),
-        &appid
-    )
-    .context("cannot note the reminder")?;
-    if n == 1 {
+    if store::route_tasks::mark_trial_reminded(&mut tx, &appid, state.now_ms()).await? {
         crate::webhook::enqueue(
             state,
             &mut tx,
@@ -170,8 +158,6 @@ pub struct Verification {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, appid, state, auth_url, auth_expires_at, input, task_status, failure, note, submissions, created_by, created_at, updated_at";
-
 impl Verification {
     fn subject(&self) -> String {
         format!("beta_verification:{}", self.id)
@@ -199,14 +185,12 @@ impl Verification {
 
 /// One conversion.
 pub async fn get(state: &AppState, id: &str) -> anyhow::Result<Option<Verification>> {
-    let sql = format!("SELECT {COLUMNS} FROM beta_verifications WHERE id = $1");
-    fetch_optional!(&state.db, Verification, sql.as_str(), id).context("cannot read a conversion")
+    store::route_tasks::get_verification(&state.db, id).await
 }
 
 /// A trial's conversions, newest first.
 pub async fn of_trial(state: &AppState, appid: &str) -> anyhow::Result<Vec<Verification>> {
-    let sql = format!("SELECT {COLUMNS} FROM beta_verifications WHERE appid = $1 ORDER BY created_at DESC LIMIT 20");
-    fetch_all!(&state.db, Verification, sql.as_str(), appid).context("cannot list conversions")
+    store::route_tasks::verifications_of_trial(&state.db, appid).await
 }
 
 /// Why a conversion or a rename was refused.
@@ -250,16 +234,15 @@ pub async fn start(state: &AppState, appid: &str, input: Conversion, actor: &str
     let id = uuid::Uuid::new_v4().to_string();
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let inserted = execute!(
+    let inserted = store::route_tasks::insert_verification(
         &mut tx,
-        "INSERT INTO beta_verifications (id, appid, state, input, created_by, created_at, updated_at)
-         VALUES ($1, $2, 'creating', $3, $4, $5, $5)",
         &id,
         appid,
-        serde_json::to_string(&input).context("cannot encode the input")?,
+        &serde_json::to_string(&input).context("cannot encode the input")?,
         actor,
-        now
-    );
+        now,
+    )
+    .await;
     match inserted {
         Ok(_) => {}
         Err(e) if crate::store::is_unique_violation(&e) => {
@@ -301,14 +284,7 @@ pub async fn rename(state: &AppState, appid: &str, name: &str, actor: &str) -> R
     let result = state.client.set_trial_nickname(&app, name).await;
     result?;
     let shown = format!("{name}{TRIAL_NAME_SUFFIX}");
-    execute!(
-        &state.db,
-        "UPDATE trials SET name = $1, updated_at = $2 WHERE appid = $3",
-        &shown,
-        state.now_ms(),
-        appid
-    )
-    .context("cannot store the trial's name")?;
+    store::route_tasks::rename_trial(&state.db, appid, &shown, state.now_ms()).await?;
     record_history(
         &state.db,
         &format!("mini_program:{appid}"),
@@ -365,17 +341,7 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         move_to(state, v, crate::registration::FAILED, None, Some(&failure)).await?;
         return Ok(Outcome::Done);
     }
-    let n = execute!(
-        &state.db,
-        "UPDATE beta_verifications SET state = 'creating', submissions = submissions + 1, updated_at = $1
-         WHERE id = $2 AND state = $3 AND submissions = $4",
-        state.now_ms(),
-        &v.id,
-        &v.state,
-        v.submissions
-    )
-    .context("cannot mark the call")?;
-    if n == 0 {
+    if !store::route_tasks::mark_verification_call(&state.db, &v.id, &v.state, v.submissions, state.now_ms()).await? {
         return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     let again = v.submissions > 0;
@@ -392,17 +358,9 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
         Ok(r) => {
             let now = state.now_ms();
             let mut tx = state.db.begin().await?;
-            let n = execute!(
-                &mut tx,
-                "UPDATE beta_verifications SET state = 'awaiting_user', auth_url = $1, auth_expires_at = $2, updated_at = $3
-                 WHERE id = $4 AND state = 'creating'",
-                &r.authorize_url,
-                now + TASK_TTL_MS,
-                now,
-                &v.id
-            )
-            .context("cannot store the conversion's link")?;
-            if n == 1 {
+            if store::route_tasks::record_verification_link(&mut tx, &v.id, &r.authorize_url, now + TASK_TTL_MS, now)
+                .await?
+            {
                 record_history(&mut tx, &v.subject(), Some(super::CREATING), super::AWAITING_USER, None).await?;
             }
             tx.commit().await?;
@@ -424,13 +382,12 @@ async fn send(state: &AppState, v: &Verification) -> anyhow::Result<Outcome> {
             Ok(Outcome::Done)
         }
         Err(e) if is_retryable(&e) => {
-            execute!(
+            store::route_tasks::uncount_verification_call(
                 &state.db,
-                "UPDATE beta_verifications SET state = $1, submissions = submissions - 1 WHERE id = $2 AND state = 'creating'",
+                &v.id,
                 if again { super::CREATE_UNKNOWN } else { super::CREATING },
-                &v.id
             )
-            .context("cannot uncount a call")?;
+            .await?;
             Ok(Outcome::Retry(e.to_string()))
         }
         Err(e) => {
@@ -494,14 +451,7 @@ pub async fn verify_pushed(state: &AppState, push: &RegistrationPush) -> anyhow:
         tracing::info!(trial = %appid, "a conversion push for no conversion under way; ignored");
         return Ok(());
     };
-    execute!(
-        &state.db,
-        "UPDATE beta_verifications SET task_status = $1, updated_at = $2 WHERE id = $3",
-        push.status,
-        state.now_ms(),
-        &v.id
-    )
-    .context("cannot store the status")?;
+    store::route_tasks::set_verification_status(&state.db, &v.id, push.status, state.now_ms()).await?;
     if push.status == 0 {
         return converted(state, &v, "WeChat converted the trial (push)").await;
     }
@@ -516,33 +466,12 @@ pub async fn verify_pushed(state: &AppState, push: &RegistrationPush) -> anyhow:
 async fn converted(state: &AppState, v: &Verification, note: &str) -> anyhow::Result<()> {
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE beta_verifications SET state = 'converted', updated_at = $1 WHERE id = $2 AND state = $3",
-        now,
-        &v.id,
-        &v.state
-    )
-    .context("cannot record the conversion")?;
-    if n == 0 {
+    if !store::route_tasks::mark_converted(&mut tx, &v.id, &v.state, now).await? {
         return Ok(());
     }
     record_history(&mut tx, &v.subject(), Some(&v.state), CONVERTED, Some(note)).await?;
-    execute!(
-        &mut tx,
-        "UPDATE trials SET converted_at = $1, updated_at = $1 WHERE appid = $2 AND converted_at IS NULL",
-        now,
-        &v.appid
-    )
-    .context("cannot record the conversion")?;
-    let plan: Option<(Option<String>,)> = fetch_optional!(
-        &mut tx,
-        (Option<String>,),
-        "SELECT r.setup_plan FROM trials t JOIN registrations r ON r.id = t.registration_id WHERE t.appid = $1",
-        &v.appid
-    )
-    .context("cannot read the trial's setup plan")?;
-    if let Some((Some(plan),)) = plan {
+    store::route_tasks::mark_trial_converted(&mut tx, &v.appid, now).await?;
+    if let Some(plan) = store::route_tasks::trial_setup_plan(&mut tx, &v.appid).await? {
         let appid = AppId::parse(v.appid.clone()).context("the stored appid is malformed")?;
         crate::setup::attach(state, &mut tx, &appid, &plan).await?;
     }
@@ -567,19 +496,17 @@ async fn move_to(
 ) -> anyhow::Result<bool> {
     let failure_json = failure.map(serde_json::to_string).transpose()?;
     let mut tx = state.db.begin().await?;
-    let n = execute!(
+    let moved = store::route_tasks::change_verification_state(
         &mut tx,
-        "UPDATE beta_verifications SET state = $1, failure = COALESCE($2, failure), note = COALESCE($3, note), updated_at = $4
-         WHERE id = $5 AND state = $6",
+        &v.id,
+        &v.state,
         to,
         failure_json.as_deref(),
         note,
         state.now_ms(),
-        &v.id,
-        &v.state
     )
-    .context("cannot change a conversion's state")?;
-    if n == 1 {
+    .await?;
+    if moved {
         record_history(
             &mut tx,
             &v.subject(),
@@ -599,5 +526,5 @@ async fn move_to(
         }
     }
     tx.commit().await?;
-    Ok(n == 1)
+    Ok(moved)
 }

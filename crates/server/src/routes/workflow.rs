@@ -27,8 +27,7 @@ use crate::failure::{Failure, is_lost_answer, is_retryable};
 use crate::job::{Job, Outcome};
 use crate::registration::{FAILED, REGISTERED};
 use crate::startup::AppState;
-use crate::store::{AsExec, Tx, record_history};
-use crate::{execute, fetch_all, fetch_optional};
+use crate::store::{self, AsExec, Tx, record_history};
 use anyhow::Context;
 use fastreg_client::Error as ClientError;
 use fastreg_protocol::catalog::task_status::StatusTable;
@@ -171,18 +170,7 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
     // The mark, before the call.
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
-    let n = execute!(
-        &mut tx,
-        "UPDATE registrations SET state = 'creating', submissions = submissions + 1,
-                submitted_at = COALESCE(submitted_at, $1), updated_at = $1
-         WHERE id = $2 AND state = $3 AND submissions = $4",
-        now,
-        &reg.id,
-        &reg.state,
-        reg.submissions
-    )
-    .context("cannot mark the create call")?;
-    if n == 0 {
+    if !store::route_tasks::mark_create(&mut tx, &reg.id, &reg.state, reg.submissions, now).await? {
         return Ok(Outcome::WaitUntil(state.now_ms()));
     }
     let again = reg.submissions > 0;
@@ -211,21 +199,20 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
             let now = state.now_ms();
             let table = (reg.route() != Route::Trial).then_some("task");
             let mut tx = state.db.begin().await?;
-            let n = execute!(
+            let opened = store::route_tasks::record_task(
                 &mut tx,
-                "UPDATE registrations SET state = 'awaiting_user', task_id = $1, auth_url = $2, auth_expires_at = $3,
-                        task_status = $4, task_status_table = $5, updated_at = $6
-                 WHERE id = $7 AND state = 'creating'",
-                &created.task_id,
-                &created.auth_url,
-                now + TASK_TTL_MS,
-                created.status,
-                table,
-                now,
-                &reg.id
+                &reg.id,
+                &store::route_tasks::OpenedTask {
+                    task_id: &created.task_id,
+                    auth_url: &created.auth_url,
+                    auth_expires_at: now + TASK_TTL_MS,
+                    status: created.status,
+                    status_table: table,
+                    now,
+                },
             )
-            .context("cannot store the task")?;
-            if n == 1 {
+            .await?;
+            if opened {
                 record_history(
                     &mut tx,
                     &reg.subject(),
@@ -241,15 +228,13 @@ async fn create(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Out
         }
         Err(e) if never_applied(&e) => {
             let mut tx = state.db.begin().await?;
-            execute!(
+            store::route_tasks::uncount_create(
                 &mut tx,
-                "UPDATE registrations SET state = $1, submissions = submissions - 1, updated_at = $2
-                 WHERE id = $3 AND state = 'creating'",
+                &reg.id,
                 if again { CREATE_UNKNOWN } else { CREATING },
                 state.now_ms(),
-                &reg.id
             )
-            .context("cannot uncount a call that was not applied")?;
+            .await?;
             tx.commit().await?;
             Ok(Outcome::Retry(e.to_string()))
         }
@@ -360,17 +345,7 @@ async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outco
             "the push did not come; Mini Program {appid} found by polling WeChat (the task's query and the authorizer list)"
         );
         let mut tx = state.db.begin().await?;
-        let n = execute!(
-            &mut tx,
-            "UPDATE registrations SET state = 'exchanging', mini_program_appid = $1, note = $2, updated_at = $3
-             WHERE id = $4 AND state = 'awaiting_user'",
-            appid.as_str(),
-            &note,
-            state.now_ms(),
-            &reg.id
-        )
-        .context("cannot store the Mini Program")?;
-        if n == 1 {
+        if store::route_tasks::record_found(&mut tx, &reg.id, appid.as_str(), &note, state.now_ms()).await? {
             record_history(&mut tx, &reg.subject(), Some(AWAITING_USER), EXCHANGING, Some(&note)).await?;
         }
         tx.commit().await?;
@@ -380,27 +355,14 @@ async fn poll(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<Outco
         move_to(state, reg, AWAITING_USER, FAILED, None, Some(&super::expired_failure())).await?;
         return Ok(Outcome::Done);
     }
-    execute!(
-        &state.db,
-        "UPDATE registrations SET polls = polls + 1 WHERE id = $1",
-        &reg.id
-    )
-    .context("cannot count a poll")?;
+    store::route_tasks::count_poll(&state.db, &reg.id).await?;
     let next = (now + poll_backoff_ms(reg.polls + 1)).min(expires + EXPIRY_GRACE_MS);
     Ok(Outcome::WaitUntil(next.max(now + 1_000)))
 }
 
 async fn record_status(state: &AppState, reg: &RouteRegistration, status: i64, table: &str) -> anyhow::Result<()> {
     if reg.task_status != Some(status) {
-        execute!(
-            &state.db,
-            "UPDATE registrations SET task_status = $1, task_status_table = $2, updated_at = $3 WHERE id = $4",
-            status,
-            table,
-            state.now_ms(),
-            &reg.id
-        )
-        .context("cannot store the task status")?;
+        store::route_tasks::set_task_status(&state.db, &reg.id, status, table, state.now_ms()).await?;
         record_history(
             &state.db,
             &reg.subject(),
@@ -422,21 +384,10 @@ async fn find_created(
     reg: &RouteRegistration,
 ) -> anyhow::Result<Option<(AppId, fastreg_protocol::id::RefreshToken)>> {
     let since = reg.submitted_at.unwrap_or(reg.created_at);
-    let known: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM authorizers WHERE kind = 'official_account' UNION SELECT appid FROM mini_programs"
-    )
-    .context("cannot list known authorizers")?;
-    let known: HashSet<AppId> = known.into_iter().filter_map(|(a,)| AppId::parse(a).ok()).collect();
-    let pushed: Vec<(Option<String>,)> = fetch_all!(
-        &state.db,
-        (Option<String>,),
-        "SELECT subject FROM events WHERE kind = 'authorized' AND received_at >= $1",
-        since
-    )
-    .context("cannot read the event inbox")?;
-    let pushed: HashSet<String> = pushed.into_iter().filter_map(|(s,)| s).collect();
+    let known = store::registrations::known_appids(&state.db).await?;
+    let known: HashSet<AppId> = known.into_iter().filter_map(|a| AppId::parse(a).ok()).collect();
+    let pushed = store::registrations::authorized_push_subjects_since(&state.db, since).await?;
+    let pushed: HashSet<String> = pushed.into_iter().flatten().collect();
     let list = match state.client.find_new_authorizers(&known).await {
         Ok(list) => list,
         Err(e) => {
@@ -534,14 +485,10 @@ async fn exchange(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<O
 }
 
 async fn open_code(state: &AppState, id: &str) -> anyhow::Result<Option<String>> {
-    let sealed: Option<(Option<Vec<u8>>,)> = fetch_optional!(
-        &state.db,
-        (Option<Vec<u8>>,),
-        "SELECT authorization_code_sealed FROM registrations WHERE id = $1",
-        id
-    )
-    .context("cannot read the code")?;
-    let Some((Some(sealed),)) = sealed else { return Ok(None) };
+    let sealed = store::registrations::sealed(&state.db, id, store::registrations::Sealed::AuthorizationCode)
+        .await
+        .context("cannot read the code")?;
+    let Some(sealed) = sealed else { return Ok(None) };
     let code = state
         .secrets
         .open_str(&format!("registration_code:{id}"), &sealed)
@@ -551,24 +498,8 @@ async fn open_code(state: &AppState, id: &str) -> anyhow::Result<Option<String>>
 
 /// Records the Mini Program as this registration's.
 pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId, now: i64) -> anyhow::Result<()> {
-    execute!(
-        &mut *tx,
-        "INSERT INTO mini_programs (appid, registration_id, oa_appid, created_at, updated_at) VALUES ($1, $2, NULL, $3, $3)
-         ON CONFLICT (appid) DO NOTHING",
-        appid.as_str(),
-        reg_id,
-        now
-    )
-    .context("cannot record the Mini Program")?;
-    execute!(
-        &mut *tx,
-        "INSERT INTO authorizers (appid, kind, status, created_at, updated_at) VALUES ($1, 'mini_program', 'authorized', $2, $2)
-         ON CONFLICT (appid) DO UPDATE SET kind = 'mini_program', updated_at = excluded.updated_at",
-        appid.as_str(),
-        now
-    )
-    .context("cannot record the Mini Program as an authorizer")?;
-    Ok(())
+    store::registrations::insert_mini_program_if_absent(&mut *tx, appid.as_str(), reg_id, now).await?;
+    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await
 }
 
 /// → registered: the Mini Program is ours; its setup plan starts (a trial's after conversion).
@@ -584,17 +515,7 @@ async fn finish(state: &AppState, reg: &RouteRegistration, appid: &AppId, note: 
             Some(RouteInput::Trial(t)) => format!("{}{TRIAL_NAME_SUFFIX}", t.name),
             _ => String::new(),
         };
-        execute!(
-            &mut tx,
-            "INSERT INTO trials (appid, registration_id, name, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (appid) DO NOTHING",
-            appid.as_str(),
-            &reg.id,
-            &name,
-            now + TRIAL_LIFE_MS,
-            now
-        )
-        .context("cannot record the trial")?;
+        store::route_tasks::insert_trial(&mut tx, appid.as_str(), &reg.id, &name, now + TRIAL_LIFE_MS, now).await?;
         super::trial::schedule_reminder(state, &mut tx, appid, now + TRIAL_LIFE_MS).await?;
     } else if let Some(plan) = &reg.setup_plan {
         crate::setup::attach(state, &mut tx, appid, plan).await?;

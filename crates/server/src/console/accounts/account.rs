@@ -12,9 +12,8 @@ pub(in crate::console) async fn account(
     Path(appid): Path<String>,
 ) -> Result<Markup, ConsoleError> {
     let cx = Cx::new(lang, &session, &uri, Section::Accounts);
-    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM authorizers WHERE appid = $1 AND kind = 'official_account'");
-    let a: AccountRow = fetch_optional!(&state.db, AccountRow, sql.as_str(), &appid)
-        .context("cannot read an account")?
+    let a: AccountRow = store::console_account(&state.db, &appid)
+        .await?
         .ok_or_else(|| ConsoleError::not_found("没有这个公众号", "No such Official Account"))?;
     // The page the operator registers from reads the account afresh.
     let p = if a.status == "authorized" {

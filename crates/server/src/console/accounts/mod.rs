@@ -23,9 +23,8 @@ use crate::failure::Failure;
 use crate::listing;
 use crate::registration::{self, Registration};
 use crate::startup::AppState;
+use crate::store::registrations::{self as store, AccountProfile as Profile, ConsoleAccount as AccountRow};
 use crate::store::{history, now_ms};
-use crate::{execute, fetch_all, fetch_optional};
-use anyhow::Context;
 use axum::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::Uri;
@@ -72,16 +71,6 @@ fn refresh_profiles_later(state: &AppState, appids: Vec<String>) {
     });
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-struct AccountRow {
-    appid: String,
-    status: String,
-    nick_name: Option<String>,
-    principal_name: Option<String>,
-    verify_type: Option<i64>,
-    func_info: String,
-}
-
 impl AccountRow {
     fn sets(&self) -> Vec<PermissionSet> {
         serde_json::from_str::<Vec<u32>>(&self.func_info)
@@ -97,18 +86,6 @@ impl AccountRow {
             .filter(|n| !n.is_empty())
             .unwrap_or(&self.appid)
     }
-}
-
-const ACCOUNT_COLUMNS: &str = "appid, status, nick_name, principal_name, verify_type, func_info";
-
-/// What getaccountbasicinfo said of an account.
-#[derive(Clone, Debug, sqlx::FromRow)]
-struct Profile {
-    principal_type: i64,
-    realname_status: i64,
-    verified: i64,
-    verify_expires_at: Option<i64>,
-    fetched_at: i64,
 }
 
 impl Profile {
@@ -133,13 +110,7 @@ fn principal_type(lang: Lang, t: i64) -> &'static str {
 /// The stored profile of `appid`, asking WeChat when it is missing or older than `max_age_ms`;
 /// a stale one is kept when WeChat does not answer.
 async fn profile(state: &AppState, appid: &str, max_age_ms: i64) -> anyhow::Result<Result<Profile, Failure>> {
-    let stored: Option<Profile> = fetch_optional!(
-        &state.db,
-        Profile,
-        "SELECT principal_type, realname_status, verified, verify_expires_at, fetched_at FROM console_account_profiles WHERE appid = $1",
-        appid
-    )
-    .context("cannot read an account profile")?;
+    let stored = store::account_profile(&state.db, appid).await?;
     let now = now_ms();
     if let Some(p) = &stored
         && now - p.fetched_at < max_age_ms
@@ -163,21 +134,7 @@ async fn profile(state: &AppState, appid: &str, max_age_ms: i64) -> anyhow::Resu
                 verify_expires_at: verify.annual_review_end_time.and_then(|t| i64::try_from(t).ok()),
                 fetched_at: now,
             };
-            execute!(
-                &state.db,
-                "INSERT INTO console_account_profiles (appid, principal_type, realname_status, verified, verify_expires_at, fetched_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (appid) DO UPDATE SET principal_type = excluded.principal_type,
-                     realname_status = excluded.realname_status, verified = excluded.verified,
-                     verify_expires_at = excluded.verify_expires_at, fetched_at = excluded.fetched_at",
-                appid,
-                p.principal_type,
-                p.realname_status,
-                p.verified,
-                p.verify_expires_at,
-                p.fetched_at
-            )
-            .context("cannot store an account profile")?;
+            store::store_account_profile(&state.db, appid, &p).await?;
             Ok(Ok(p))
         }
         Err(e) => match stored {
@@ -193,14 +150,7 @@ async fn profile(state: &AppState, appid: &str, max_age_ms: i64) -> anyhow::Resu
 /// Successful fast registrations per account this calendar month (spec rule 4 counts only
 /// successes), as this platform made them.
 async fn used_this_month(state: &AppState) -> anyhow::Result<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = fetch_all!(
-        &state.db,
-        (String, i64),
-        "SELECT oa_appid, COUNT(*) FROM registrations
-         WHERE state = 'registered' AND COALESCE(submitted_at, created_at) >= $1 GROUP BY oa_appid",
-        view::month_start_ms()
-    )
-    .context("cannot count this month's registrations")?;
+    let rows = store::registered_per_account_since(&state.db, view::month_start_ms()).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -208,15 +158,7 @@ async fn used_this_month(state: &AppState) -> anyhow::Result<HashMap<String, i64
 /// every platform's registrations, so its answer outranks our own count until the month ends.
 /// Only those refusals are read (a handful a month), whatever the number of accounts.
 async fn refused_full_this_month(state: &AppState) -> anyhow::Result<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = fetch_all!(
-        &state.db,
-        (String, i64),
-        "SELECT oa_appid, MAX(updated_at) FROM registrations
-         WHERE state = 'failed' AND updated_at >= $1 AND failure LIKE $2 GROUP BY oa_appid",
-        view::month_start_ms(),
-        "%\"code\":\"61055\"%"
-    )
-    .context("cannot read this month's 61055 answers")?;
+    let rows = store::refused_full_since(&state.db, view::month_start_ms()).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -353,13 +295,7 @@ pub(super) async fn list(
             }
         })
         .collect();
-    let recent: Vec<Authorization> = fetch_all!(
-        &state.db,
-        Authorization,
-        "SELECT id, state, auth_url, authorizer_appid, failure, created_by, created_at, updated_at
-         FROM authorizations ORDER BY created_at DESC LIMIT 5"
-    )
-    .context("cannot list authorizations")?;
+    let recent: Vec<Authorization> = store::recent_authorizations(&state.db).await?;
     let body = html! {
         (done_flash(lang, q.done.as_deref()))
         section.card {

@@ -1,1 +1,0 @@
-//! The registrations (every route): their rows, state changes, notes, and the queries of the console's and REST's lists.
