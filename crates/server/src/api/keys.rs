@@ -12,9 +12,7 @@
 use super::ApiError;
 use super::extract::{Json, Path};
 use crate::startup::{AppState, audit};
-use crate::store::now_ms;
-use crate::{execute, fetch_all, fetch_optional};
-use anyhow::Context;
+use crate::store::{self, now_ms};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
@@ -79,42 +77,13 @@ fn hash(key: &str) -> String {
 pub async fn install_bootstrap_key(state: &AppState) -> anyhow::Result<()> {
     let current = state.settings.bootstrap_api_key.as_ref().map(|k| hash(k.expose()));
     if let Some(h) = &current {
-        execute!(
-            &state.db,
-            "INSERT INTO api_keys (id, name, hash, created_at, from_settings) VALUES ($1, $2, $3, $4, 1)
-             ON CONFLICT (hash) DO NOTHING",
-            uuid::Uuid::new_v4().to_string(),
-            BOOTSTRAP,
-            h,
-            now_ms()
-        )
-        .context("cannot install the bootstrap API key")?;
-        let revoked: Option<(Option<i64>,)> = fetch_optional!(
-            &state.db,
-            (Option<i64>,),
-            "SELECT revoked_at FROM api_keys WHERE hash = $1",
-            h
-        )
-        .context("cannot read the bootstrap API key")?;
-        if revoked.is_some_and(|(r,)| r.is_some()) {
+        let id = uuid::Uuid::new_v4().to_string();
+        if store::api_keys::install_bootstrap(&state.db, &id, BOOTSTRAP, h, now_ms()).await? {
             tracing::warn!("bootstrap_api_key names a key that was revoked; it stays revoked: set another one");
         }
     }
-    let stale: Vec<(String,)> = fetch_all!(
-        &state.db,
-        (String,),
-        "SELECT id FROM api_keys WHERE from_settings = 1 AND revoked_at IS NULL AND ($1 IS NULL OR hash <> $1)",
-        current.as_deref()
-    )
-    .context("cannot list earlier bootstrap API keys")?;
-    for (id,) in stale {
-        execute!(
-            &state.db,
-            "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-            now_ms(),
-            &id
-        )
-        .context("cannot revoke an earlier bootstrap API key")?;
+    for id in store::api_keys::stale_bootstrap_keys(&state.db, current.as_deref()).await? {
+        store::api_keys::revoke(&state.db, &id, now_ms()).await?;
         tracing::info!(api_key = %id, "bootstrap API key no longer in the settings: revoked");
         audit(
             state,
@@ -151,23 +120,11 @@ pub async fn require_key(State(state): State<AppState>, mut req: Request, next: 
         req.extensions_mut().insert(Actor(name));
         return Ok(next.run(req).await);
     }
-    let row: Option<(String, Option<i64>)> = fetch_optional!(
-        &state.db,
-        (String, Option<i64>),
-        "SELECT name, last_used_at FROM api_keys WHERE hash = $1 AND revoked_at IS NULL",
-        &hashed
-    )
-    .context("cannot check the API key")?;
-    let (name, last_used_at) = row.ok_or_else(refused)?;
+    let (name, last_used_at) = store::api_keys::valid(&state.db, &hashed).await?.ok_or_else(refused)?;
     let now = now_ms();
     if last_used_at.is_none_or(|t| now - t >= LAST_USE_EVERY_MS) {
         // Bookkeeping: a failure here does not refuse the request.
-        if let Err(e) = execute!(
-            &state.db,
-            "UPDATE api_keys SET last_used_at = $1 WHERE hash = $2",
-            now,
-            &hashed
-        ) {
+        if let Err(e) = store::api_keys::note_use(&state.db, &hashed, now).await {
             tracing::warn!(error = %e, "cannot record an API key's use");
         }
     }
@@ -229,15 +186,7 @@ pub async fn create(
     rand::rngs::OsRng.fill_bytes(&mut raw);
     let key = format!("frk_{}", URL_SAFE_NO_PAD.encode(raw));
     let id = uuid::Uuid::new_v4().to_string();
-    execute!(
-        &state.db,
-        "INSERT INTO api_keys (id, name, hash, created_at) VALUES ($1, $2, $3, $4)",
-        &id,
-        body.name.trim(),
-        hash(&key),
-        now_ms()
-    )
-    .context("cannot store the API key")?;
+    store::api_keys::insert(&state.db, &id, body.name.trim(), &hash(&key), now_ms()).await?;
     audit(
         &state,
         &actor.0,
@@ -257,21 +206,7 @@ pub async fn create(
 }
 
 /// A key as listed: never the key nor its hash.
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct KeyView {
-    /// Id.
-    pub id: String,
-    /// Name (`bootstrap` for the settings' key).
-    pub name: String,
-    /// Created (unix ms).
-    pub created_at: i64,
-    /// Last request made with it (unix ms, to the minute); `null` if never used.
-    pub last_used_at: Option<i64>,
-    /// Revoked (unix ms); `null` while valid.
-    pub revoked_at: Option<i64>,
-}
-
-const KEY_COLUMNS: &str = "id, name, created_at, last_used_at, revoked_at";
+pub use crate::store::api_keys::KeyRow as KeyView;
 
 /// Every key, newest first, revoked ones included.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -286,12 +221,7 @@ pub struct KeyList {
     responses((status = 200, description = "The keys", body = KeyList),
               (status = "default", description = "Refused", body = ApiError)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<KeyList>, ApiError> {
-    let items: Vec<KeyView> = fetch_all!(
-        &state.db,
-        KeyView,
-        &format!("SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at DESC, id")
-    )
-    .context("cannot list API keys")?;
+    let items = store::api_keys::list(&state.db).await?;
     Ok(Json(KeyList { items }))
 }
 
@@ -305,23 +235,12 @@ pub async fn revoke(
     axum::Extension(actor): axum::Extension<Actor>,
     Path(id): Path<String>,
 ) -> Result<Json<KeyView>, ApiError> {
-    let n = execute!(
-        &state.db,
-        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-        now_ms(),
-        &id
-    )
-    .context("cannot revoke an API key")?;
+    let revoked = store::api_keys::revoke(&state.db, &id, now_ms()).await?;
     state.api_keys.clear();
-    let key: KeyView = fetch_optional!(
-        &state.db,
-        KeyView,
-        &format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1"),
-        &id
-    )
-    .context("cannot read an API key")?
-    .ok_or_else(|| ApiError::not_found("API key"))?;
-    if n > 0 {
+    let key = store::api_keys::get(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("API key"))?;
+    if revoked {
         audit(&state, &actor.0, "api_key.revoke", &format!("api_key:{id}"), &key.name).await;
     }
     Ok(Json(key))

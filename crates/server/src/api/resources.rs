@@ -6,15 +6,14 @@ use super::ApiError;
 use super::extract::{Json, Path, Query};
 use super::keys::Actor;
 use super::model::{
-    AccountList, AuditEntry, AuditList, AuthorizationView, AuthorizerList, AuthorizerView, CategoryDeleted,
-    CategoryResubmitted, JobList, JobView, MiniProgramList, MiniProgramView, NicknameAuditView, Quota, Quotas,
-    RebindView, SetupView, StepView,
+    AccountList, AuditList, AuthorizationView, AuthorizerList, AuthorizerView, CategoryDeleted, CategoryResubmitted,
+    JobList, JobView, MiniProgramList, MiniProgramView, NicknameAuditView, Quota, Quotas, RebindView, SetupView,
+    StepView,
 };
 use crate::failure::Failure;
+use crate::setup;
 use crate::startup::AppState;
 use crate::store::history;
-use crate::{fetch_one, fetch_optional, setup};
-use anyhow::Context;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -207,21 +206,17 @@ pub(super) async fn get_mini_program(
     Path(appid_s): Path<String>,
     Query(live): Query<Live>,
 ) -> Result<Json<MiniProgramView>, ApiError> {
-    let row: Option<(String, Option<String>, Option<String>, i64)> = fetch_optional!(
-        &state.db,
-        (String, Option<String>, Option<String>, i64),
-        "SELECT appid, registration_id, oa_appid, created_at FROM mini_programs WHERE appid = $1",
-        &appid_s
-    )
-    .context("cannot read a Mini Program")?;
-    let (appid_s, registration_id, oa_appid, created_at) = row.ok_or_else(|| ApiError::not_found("Mini Program"))?;
+    let mp = crate::store::setup::mini_program(&state.db, &appid_s)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Mini Program"))?;
+    let appid_s = mp.appid;
     let steps = setup::steps(&state, &appid_s).await?;
     let mut view = MiniProgramView {
         history: history(&state.db, &format!("mini_program:{appid_s}")).await?,
         appid: appid_s.clone(),
-        registration_id,
-        oa_appid,
-        created_at,
+        registration_id: mp.registration_id,
+        oa_appid: mp.oa_appid,
+        created_at: mp.created_at,
         setup: steps.iter().map(StepView::of).collect(),
         basic_info: None,
         categories: None,
@@ -259,14 +254,11 @@ pub(super) async fn get_mini_program(
 }
 
 async fn ours(state: &AppState, appid: &str) -> Result<(), ApiError> {
-    let row: Option<(String,)> = fetch_optional!(
-        &state.db,
-        (String,),
-        "SELECT appid FROM mini_programs WHERE appid = $1",
-        appid
-    )
-    .context("cannot read a Mini Program")?;
-    row.map(|_| ()).ok_or_else(|| ApiError::not_found("Mini Program"))
+    if crate::store::setup::mini_program_known(&state.db, appid).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("Mini Program"))
+    }
 }
 
 /// Attach (or re-attach) a setup plan.
@@ -344,19 +336,10 @@ pub(super) async fn category_catalog(
     State(state): State<AppState>,
     Path(appid_s): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let appid = appid(appid_s)?;
     // Only for a Mini Program we know: any other appid would reach WeChat without a token and
     // come back as a 502 (and an ERROR in our log) for what is the caller's typo.
-    let (known,): (i64,) = fetch_one!(
-        &state.db,
-        (i64,),
-        "SELECT COUNT(*) FROM mini_programs WHERE appid = $1",
-        appid.as_str()
-    )
-    .context("cannot read a Mini Program")?;
-    if known == 0 {
-        return Err(ApiError::not_found("Mini Program"));
-    }
+    ours(&state, &appid_s).await?;
+    let appid = appid(appid_s)?;
     let all = state
         .client
         .all_categories(&appid)
@@ -565,12 +548,6 @@ pub(super) async fn audit_log(
     State(state): State<AppState>,
     Query(p): Query<Page>,
 ) -> Result<Json<AuditList>, ApiError> {
-    let items: Vec<AuditEntry> = crate::fetch_all!(
-        &state.db,
-        AuditEntry,
-        "SELECT id, actor, action, subject, detail, at FROM audit_log ORDER BY id DESC LIMIT $1",
-        p.limit()
-    )
-    .context("cannot read the audit log")?;
+    let items = crate::store::audit::latest(&state.db, p.limit()).await?;
     Ok(Json(AuditList { items }))
 }

@@ -212,13 +212,13 @@ fn left_text(lang: Lang, at: i64) -> String {
 
 fn task_status(lang: Lang, reg: &RouteRegistration) -> Markup {
     let Some(code) = reg.task_status else { return html! {} };
-    let v = routes::status_view(reg.status_table(), code);
+    let status = routes::TaskStatus::of(reg.status_table(), code);
     let text = if lang == Lang::Zh {
-        v["zh"].as_str()
+        status.zh.unwrap_or_default()
     } else {
-        v["en"].as_str()
+        status.en
     };
-    html! { p.task-status { (lang.t("微信任务状态：", "WeChat's task status: ")) code { (code) } " " (text.unwrap_or("")) } }
+    html! { p.task-status { (lang.t("微信任务状态：", "WeChat's task status: ")) code { (code) } " " (text) } }
 }
 
 /// `GET /console/new/{id}`: the live page of a QR-code registration.

@@ -139,27 +139,6 @@ impl Registration {
     fn subject(&self) -> String {
         format!("registration:{}", self.id)
     }
-
-    /// The registration as the REST API shows it (`GET /api/v1/registrations/{id}`).
-    pub fn api_view(&self, history: Vec<crate::store::HistoryEntry>) -> serde_json::Value {
-        serde_json::json!({
-            "id": self.id,
-            "oa_appid": self.oa_appid,
-            "state": self.state,
-            "copy_wx_verify": self.copy_wx_verify == 1,
-            "auth_url": self.auth_url,
-            "mini_program_appid": self.mini_program_appid,
-            "is_wx_verify_succ": self.is_wx_verify_succ.map(|v| v == 1),
-            "is_link_succ": self.is_link_succ.map(|v| v == 1),
-            "error": self.failure(),
-            "note": self.note,
-            "has_setup_plan": self.setup_plan.is_some(),
-            "created_by": self.created_by,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "history": history,
-        })
-    }
 }
 
 #[derive(Serialize, Deserialize)]

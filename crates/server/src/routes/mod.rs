@@ -29,7 +29,6 @@ use anyhow::Context;
 use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use input::{FieldError, RouteInput};
 use serde::Serialize;
-use serde_json::{Value, json};
 
 /// The job kind that drives the routes' registrations.
 pub const JOB: &str = "route_registration";
@@ -169,32 +168,39 @@ impl RouteRegistration {
             _ => self.route().query_table(),
         }
     }
-
-    /// The fields the routes add to a registration's JSON.
-    pub fn api_fields(&self, link_ttl_ms: i64) -> Value {
-        let auth_url = (!self.auth_url.is_empty()).then_some(self.auth_url.as_str());
-        let auth_expires_at = self
-            .auth_expires_at
-            .or_else(|| (self.route() == Route::OfficialAccount).then_some(self.created_at + link_ttl_ms));
-        json!({
-            "route": self.route,
-            "auth_url": auth_url,
-            "auth_expires_at": auth_expires_at,
-            "qr_url": auth_url.map(|_| format!("/api/v1/registrations/{}/qr.svg", self.id)),
-            "qr_png_url": auth_url.map(|_| format!("/api/v1/registrations/{}/qr.png", self.id)),
-            "task_id": self.task_id,
-            "task_status": self.task_status.map(|code| status_view(self.status_table(), code)),
-            "input": self.input(),
-            "restarted_as": self.restarted_as,
-        })
-    }
 }
 
-/// A status number with its catalog meaning.
-pub fn status_view(table: StatusTable, code: i64) -> Value {
-    match lookup_status(table, code) {
-        Some(e) => json!({ "code": code, "zh": e.zh, "en": e.en, "final": e.done }),
-        None => json!({ "code": code, "zh": null, "en": format!("status {code} (not in the catalog)"), "final": null }),
+/// A WeChat task status with its catalog meaning.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TaskStatus {
+    /// WeChat's status number.
+    pub code: i64,
+    /// Its meaning in Chinese; `null` when the catalog does not know it.
+    pub zh: Option<String>,
+    /// Its meaning in English.
+    pub en: String,
+    /// Whether it ends the task; `null` when the catalog does not know it.
+    #[serde(rename = "final")]
+    pub is_final: Option<bool>,
+}
+
+impl TaskStatus {
+    /// `code` of `table`, with its catalog entry.
+    pub fn of(table: StatusTable, code: i64) -> Self {
+        match lookup_status(table, code) {
+            Some(e) => TaskStatus {
+                code,
+                zh: Some(e.zh.to_owned()),
+                en: e.en.to_owned(),
+                is_final: Some(e.done),
+            },
+            None => TaskStatus {
+                code,
+                zh: None,
+                en: format!("status {code} (not in the catalog)"),
+                is_final: None,
+            },
+        }
     }
 }
 

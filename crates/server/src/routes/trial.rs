@@ -25,7 +25,7 @@ use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use fastreg_protocol::event::RegistrationPush;
 use fastreg_protocol::registration::{TRIAL_NAME_SUFFIX, VerifyBetaRequest};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The job kind of conversions.
 pub const JOB: &str = "beta_verification";
@@ -59,16 +59,6 @@ impl Trial {
     /// Whole days left (0 on the last day; negative once lapsed).
     pub fn days_left(&self, now: i64) -> i64 {
         (self.expires_at - now).div_euclid(24 * 3600 * 1000)
-    }
-
-    /// As the API shows it at `now` (unix ms).
-    pub fn api_view(&self, now: i64) -> Value {
-        json!({
-            "appid": self.appid, "registration_id": self.registration_id, "name": self.name,
-            "expires_at": self.expires_at, "days_left": self.days_left(now),
-            "converted": self.converted_at.is_some(), "converted_at": self.converted_at,
-            "created_at": self.created_at,
-        })
     }
 }
 
@@ -165,21 +155,6 @@ impl Verification {
 
     fn input(&self) -> Option<Conversion> {
         serde_json::from_str(&self.input).ok()
-    }
-
-    /// As the API shows it.
-    pub fn api_view(&self, history: Vec<crate::store::HistoryEntry>) -> Value {
-        let failure: Option<Failure> = self.failure.as_deref().and_then(|f| serde_json::from_str(f).ok());
-        json!({
-            "id": self.id, "appid": self.appid, "state": self.state,
-            "auth_url": self.auth_url, "auth_expires_at": self.auth_expires_at,
-            "qr_url": self.auth_url.as_ref().map(|_| format!("/api/v1/beta-verifications/{}/qr.svg", self.id)),
-            "qr_png_url": self.auth_url.as_ref().map(|_| format!("/api/v1/beta-verifications/{}/qr.png", self.id)),
-            "task_status": self.task_status.map(|c| super::status_view(StatusTable::RegisterPush, c)),
-            "input": self.input(), "error": failure, "note": self.note,
-            "created_by": self.created_by, "created_at": self.created_at, "updated_at": self.updated_at,
-            "history": history,
-        })
     }
 }
 

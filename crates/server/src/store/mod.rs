@@ -5,8 +5,10 @@
 //! Both backends run the very same SQL: every query is written once with `$1`-style parameters
 //! (which SQLite accepts too), times are unix milliseconds in `BIGINT`s and flags are 0/1, so the
 //! only backend-specific statement in the crate is the job claim's `FOR UPDATE SKIP LOCKED`
-//! (see [`crate::job`]). The [`execute!`], [`fetch_optional!`], [`fetch_all!`] and [`fetch_one!`]
-//! macros dispatch a query to whichever pool or transaction is at hand.
+//! (see [`jobs::claim`]). The `execute!`, `fetch_optional!`, `fetch_all!` and `fetch_one!` macros
+//! dispatch a query to whichever pool or transaction is at hand. They are exported for the tests,
+//! benchmarks and examples that inspect a database; in the crate, only this module tree writes
+//! SQL (a test, `tests/it/layout.rs`, reads the sources to keep it so).
 
 pub mod api_keys;
 pub mod audit;

@@ -41,6 +41,18 @@ pub async fn mini_program(target: impl AsExec, appid: &str) -> anyhow::Result<Op
     .context("cannot read a Mini Program")
 }
 
+/// Whether this service knows Mini Program `appid` (registered it, or it authorized).
+pub async fn mini_program_known(target: impl AsExec, appid: &str) -> anyhow::Result<bool> {
+    let row: Option<(String,)> = fetch_optional!(
+        target,
+        (String,),
+        "SELECT appid FROM mini_programs WHERE appid = $1",
+        appid
+    )
+    .context("cannot read a Mini Program")?;
+    Ok(row.is_some())
+}
+
 // ---- setup_steps ----
 
 /// A step's new state, detail, failure and time, as a save writes them.

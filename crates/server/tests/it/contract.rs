@@ -66,8 +66,16 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value) {
 }
 
 fn check_error(c: &Contract, what: &str, status: u16, body: &Value) {
-    assert!(status >= 400, "{what}: {status} for a method the document does not have");
-    validate(c, &format!("{what} {status}"), &json!({"$ref": "#/components/schemas/Error"}), body);
+    assert!(
+        status >= 400,
+        "{what}: {status} for a method the document does not have"
+    );
+    validate(
+        c,
+        &format!("{what} {status}"),
+        &json!({"$ref": "#/components/schemas/Error"}),
+        body,
+    );
 }
 
 fn validate(c: &Contract, key: &str, schema: &Value, body: &Value) {

@@ -1,10 +1,11 @@
 //! The service's integration tests: one binary (ripgrep's habit), each end-to-end test run on
 //! SQLite and on PostgreSQL (`FASTREG_TEST_DATABASE_URL`), against the emulator in-process.
 
+mod contract;
 #[path = "../common/database.rs"]
 mod database;
-mod contract;
 mod helpers;
+mod layout;
 
 mod api;
 mod api_keys;

@@ -21,8 +21,8 @@ pub struct AuthorizerView {
     pub nick_name: Option<String>,
     /// Its subject (主体).
     pub principal_name: Option<String>,
-    /// The permission sets it granted, as WeChat's authorization_info.func_info.
-    #[schema(value_type = Object)]
+    /// The ids of the permission sets (权限集) it granted.
+    #[schema(value_type = Vec<i64>)]
     pub func_info: serde_json::Value,
     /// When its access token lapses (unix ms).
     pub access_expires_at: Option<i64>,

@@ -1,7 +1,7 @@
 //! Trial Mini Programs (试用小程序) and their conversion (转正).
 
-use super::TaskStatus;
 use crate::failure::Failure;
+use crate::routes::TaskStatus;
 use crate::routes::input::Conversion;
 use crate::routes::trial::{Trial, Verification};
 use crate::store::HistoryEntry;

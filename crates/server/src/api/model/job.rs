@@ -53,22 +53,7 @@ pub struct JobList {
     pub items: Vec<JobView>,
 }
 
-/// Who did what, when.
-#[derive(Clone, Debug, Serialize, ToSchema, sqlx::FromRow)]
-pub struct AuditEntry {
-    /// Id.
-    pub id: i64,
-    /// An API key's name or a console user.
-    pub actor: String,
-    /// What was done (`registration.start`, `api_key.revoke`, …).
-    pub action: String,
-    /// What it was done to (`registration:<id>`, `mini_program:<appid>`, …).
-    pub subject: Option<String>,
-    /// Details.
-    pub detail: Option<String>,
-    /// When (unix ms).
-    pub at: i64,
-}
+pub use crate::store::audit::AuditEntry;
 
 /// The audit log, newest first.
 #[derive(Debug, Serialize, ToSchema)]

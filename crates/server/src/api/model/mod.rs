@@ -13,6 +13,7 @@ mod mini_program;
 mod rebind;
 mod registration;
 
+pub use crate::routes::TaskStatus;
 pub use account::{
     AccountList, AccountListedView, AuthorizationView, AuthorizerList, AuthorizerView, MiniProgramList,
     MiniProgramListedView,
@@ -23,7 +24,7 @@ pub use mini_program::{
     CategoryDeleted, CategoryResubmitted, MiniProgramView, NicknameAuditView, Quota, Quotas, SetupView, StepView,
 };
 pub use rebind::RebindView;
-pub use registration::{OfficialAccountPart, RegistrationList, RegistrationView, TaskStatus};
+pub use registration::{RegistrationList, RegistrationView};
 
 use crate::failure::Failure;
 

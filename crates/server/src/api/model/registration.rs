@@ -2,58 +2,10 @@
 
 use crate::failure::Failure;
 use crate::routes::input::RouteInput;
-use crate::routes::{Route, RouteRegistration, trial};
+use crate::routes::{Route, RouteRegistration, TaskStatus, trial};
 use crate::store::HistoryEntry;
-use fastreg_protocol::catalog::task_status::{StatusTable, lookup_status};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// A WeChat task status with its catalog meaning.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TaskStatus {
-    /// WeChat's status number.
-    pub code: i64,
-    /// Its meaning in Chinese; `null` when the catalog does not know it.
-    pub zh: Option<String>,
-    /// Its meaning in English.
-    pub en: String,
-    /// Whether it ends the task; `null` when the catalog does not know it.
-    #[serde(rename = "final")]
-    pub is_final: Option<bool>,
-}
-
-impl TaskStatus {
-    /// `code` of `table`, with its catalog entry.
-    pub fn of(table: StatusTable, code: i64) -> Self {
-        match lookup_status(table, code) {
-            Some(e) => TaskStatus {
-                code,
-                zh: Some(e.zh.to_owned()),
-                en: e.en.to_owned(),
-                is_final: Some(e.done),
-            },
-            None => TaskStatus {
-                code,
-                zh: None,
-                en: format!("status {code} (not in the catalog)"),
-                is_final: None,
-            },
-        }
-    }
-}
-
-/// The fields of the official_account route (复用公众号主体快速注册), absent on the other routes.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct OfficialAccountPart {
-    /// The Official Account whose entity is reused.
-    pub oa_appid: String,
-    /// Whether its WeChat verification is reused.
-    pub copy_wx_verify: bool,
-    /// fastregister's is_wx_verify_succ, once answered.
-    pub is_wx_verify_succ: Option<bool>,
-    /// fastregister's is_link_succ, once answered.
-    pub is_link_succ: Option<bool>,
-}
 
 /// A registration of a Mini Program, on any route.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -63,10 +15,21 @@ pub struct RegistrationView {
     /// `official_account`, `enterprise`, `personal` or `trial`.
     #[schema(pattern = "^(official_account|enterprise|personal|trial)$")]
     pub route: String,
-    /// The official_account route's fields (absent on the other routes).
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(inline)]
-    pub official_account: Option<OfficialAccountPart>,
+    /// Route official_account: the Official Account whose entity is reused (absent on the other
+    /// routes, as are the three fields after it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oa_appid: Option<String>,
+    /// Route official_account: whether its WeChat verification is reused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy_wx_verify: Option<bool>,
+    /// Route official_account: fastregister's is_wx_verify_succ (`null` until answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>)]
+    pub is_wx_verify_succ: Option<Option<bool>>,
+    /// Route official_account: fastregister's is_link_succ (`null` until answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<bool>)]
+    pub is_link_succ: Option<Option<bool>>,
     /// Workflow state (creating, create_unknown, awaiting_user, exchanging, registered, failed;
     /// the official_account route's awaiting_admin, ticket_received, submitting, …).
     pub state: String,
@@ -123,16 +86,14 @@ impl RegistrationView {
         let auth_expires_at = reg
             .auth_expires_at
             .or_else(|| (route == Route::OfficialAccount).then_some(reg.created_at + link_ttl_ms));
-        let official_account = (route == Route::OfficialAccount).then(|| OfficialAccountPart {
-            oa_appid: reg.oa_appid.clone(),
-            copy_wx_verify: reg.copy_wx_verify == 1,
-            is_wx_verify_succ: oa.and_then(|r| r.is_wx_verify_succ).map(|v| v == 1),
-            is_link_succ: oa.and_then(|r| r.is_link_succ).map(|v| v == 1),
-        });
+        let official = route == Route::OfficialAccount;
         RegistrationView {
             id: reg.id.clone(),
             route: reg.route.clone(),
-            official_account,
+            oa_appid: official.then(|| reg.oa_appid.clone()),
+            copy_wx_verify: official.then_some(reg.copy_wx_verify == 1),
+            is_wx_verify_succ: official.then(|| oa.and_then(|r| r.is_wx_verify_succ).map(|v| v == 1)),
+            is_link_succ: official.then(|| oa.and_then(|r| r.is_link_succ).map(|v| v == 1)),
             state: reg.state.clone(),
             qr_url: auth_url
                 .as_ref()
