@@ -73,14 +73,21 @@ pub struct Authorizer {
     pub updated_at: i64,
 }
 
+/// Why an authorization could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// api_create_preauthcode failed: WeChat's answer (with its catalog meaning) or the transport.
+    #[error("api_create_preauthcode failed: {0}")]
+    WeChat(#[source] fastreg_client::Error),
+    /// The database, or building the page's URL.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
 /// Starts an authorization; `biz_appid` restricts it to one account.
 #[tracing::instrument(skip_all, err(Display))]
-pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> anyhow::Result<Authorization> {
-    let pre = state
-        .client
-        .create_pre_auth_code()
-        .await
-        .context("api_create_preauthcode failed")?;
+pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> Result<Authorization, StartError> {
+    let pre = state.client.create_pre_auth_code().await.map_err(StartError::WeChat)?;
     let id = uuid::Uuid::new_v4().to_string();
     let redirect = crate::callback::redirect_uri(state, "authorize", &id);
     let url = fastreg_protocol::page::component_login_page_url(
@@ -95,11 +102,15 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
     let now = state.now_ms();
     let subject = format!("authorization:{id}");
     // The row, its history and the audit line in one transaction: one commit.
-    let mut tx = state.db.begin().await?;
-    let created = authorizers::create_authorization(&mut tx, &id, &url, actor, now).await?;
-    record_history(&mut tx, &subject, None, "awaiting_admin", None).await?;
-    crate::startup::audit_in(&mut tx, now, actor, "authorization.start", &subject, "").await?;
-    tx.commit().await?;
+    let created = async {
+        let mut tx = state.db.begin().await?;
+        let created = authorizers::create_authorization(&mut tx, &id, &url, actor, now).await?;
+        record_history(&mut tx, &subject, None, "awaiting_admin", None).await?;
+        crate::startup::audit_in(&mut tx, now, actor, "authorization.start", &subject, "").await?;
+        tx.commit().await?;
+        anyhow::Ok(created)
+    }
+    .await?;
     Ok(created)
 }
 

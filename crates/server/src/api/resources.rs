@@ -162,9 +162,9 @@ pub(super) async fn create_authorization(
     let biz = body.biz_appid.map(appid).transpose()?;
     let a = crate::authorization::start(&state, biz.as_ref(), &actor.0)
         .await
-        .map_err(|e| match e.downcast_ref::<fastreg_client::Error>() {
-            Some(c) => ApiError::wechat(c),
-            None => ApiError::unexpected(e),
+        .map_err(|e| match e {
+            crate::authorization::StartError::WeChat(c) => ApiError::wechat(&c),
+            crate::authorization::StartError::Unexpected(e) => ApiError::unexpected(e),
         })?;
     Ok((StatusCode::CREATED, Json(AuthorizationView::of(&a, vec![]))))
 }
@@ -272,17 +272,15 @@ pub(super) async fn attach_setup(
     Path(appid_s): Path<String>,
     Json(plan): Json<setup::SetupPlan>,
 ) -> Result<Json<SetupView>, ApiError> {
-    ours(&state, &appid_s).await?;
-    let appid = appid(appid_s)?;
-    let stored = setup::store_plan(&state, plan).await.map_err(|e| match e {
-        setup::PlanError::Rule(m) => ApiError::invalid(m),
-        setup::PlanError::Unexpected(e) => ApiError::unexpected(e),
-    })?;
-    let mut tx = state.db.begin().await?;
-    setup::attach(&state, &mut tx, &appid, &stored).await?;
-    tx.commit().await?;
-    crate::startup::audit(&state, &actor.0, "setup.attach", &format!("mini_program:{appid}"), "").await;
-    let steps = setup::steps(&state, appid.as_str()).await?;
+    // Not an appid at all: not one of ours either.
+    let appid = AppId::parse(appid_s).map_err(|_| ApiError::not_found("Mini Program"))?;
+    let steps = setup::attach_plan(&state, &appid, plan, &actor.0)
+        .await
+        .map_err(|e| match e {
+            setup::AttachError::NotFound(_) => ApiError::not_found("Mini Program"),
+            setup::AttachError::Rule(m) => ApiError::invalid(m),
+            setup::AttachError::Unexpected(e) => ApiError::unexpected(e),
+        })?;
     Ok(Json(SetupView {
         appid: appid.to_string(),
         setup: steps.iter().map(StepView::of).collect(),

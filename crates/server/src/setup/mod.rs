@@ -86,6 +86,7 @@ macro_rules! step_try {
     };
 }
 
+mod attachment;
 mod avatar_step;
 mod category_change;
 mod category_step;
@@ -95,6 +96,7 @@ mod nickname_step;
 mod plan;
 mod signature_step;
 
+pub use attachment::*;
 use avatar_step::*;
 pub use category_change::*;
 pub use category_step::*;

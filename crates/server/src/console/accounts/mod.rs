@@ -364,9 +364,9 @@ pub(super) async fn start_authorization(
     session.check_csrf(&form.csrf)?;
     let a = crate::authorization::start(&state, None, &super::actor(&session))
         .await
-        .map_err(|e| match e.downcast_ref::<fastreg_client::Error>() {
-            Some(c) => ConsoleError::wechat(c, "/console/accounts"),
-            None => ConsoleError::Unexpected(e),
+        .map_err(|e| match e {
+            crate::authorization::StartError::WeChat(c) => ConsoleError::wechat(&c, "/console/accounts"),
+            crate::authorization::StartError::Unexpected(e) => ConsoleError::Unexpected(e),
         })?;
     Ok(Redirect::to(&a.auth_url).into_response())
 }

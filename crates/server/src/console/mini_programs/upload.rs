@@ -74,7 +74,8 @@ pub(super) fn image(
     })
 }
 
-/// Stores a plan (checked against the spec's rules, images kept) and attaches it.
+/// Stores a plan (checked against the spec's rules, images kept) and attaches it
+/// ([`setup::attach_plan`], what the REST API calls too).
 pub(super) async fn attach(
     state: &AppState,
     session: &Session,
@@ -82,39 +83,33 @@ pub(super) async fn attach(
     plan: SetupPlan,
     back: &str,
 ) -> Result<(), ConsoleError> {
-    let stored = setup::store_plan(state, plan).await.map_err(|e| match e {
-        setup::PlanError::Rule(m) => ConsoleError::invalid(
-            format!("不符合微信的要求：{m}"),
-            format!("This breaks WeChat's rule: {m}"),
-            back,
-        ),
-        setup::PlanError::Unexpected(e) => ConsoleError::Unexpected(e),
-    })?;
-    attach_stored(state, session, id, &stored).await
+    let done = setup::attach_plan(state, id, plan, &crate::console::actor(session)).await;
+    done.map(|_| ()).map_err(|e| attach_error(e, back))
 }
 
-/// Attaches a stored plan: its steps start over and their jobs run now (see [`setup::attach`]).
+/// Attaches a stored plan: its steps start over and their jobs run now
+/// ([`setup::attach_stored_plan`]).
 pub(super) async fn attach_stored(
     state: &AppState,
     session: &Session,
     id: &AppId,
     plan_json: &str,
 ) -> Result<(), ConsoleError> {
-    let mut tx = state.db.begin().await?;
-    setup::attach(state, &mut tx, id, plan_json).await?;
-    tx.commit().await?;
-    let plan: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(plan_json).context("a stored plan is malformed")?;
-    let steps: Vec<&str> = plan.keys().map(String::as_str).collect();
-    audit(
-        state,
-        &crate::console::actor(session),
-        "setup.attach",
-        &format!("mini_program:{id}"),
-        &steps.join(","),
-    )
-    .await;
-    Ok(())
+    let done = setup::attach_stored_plan(state, id, plan_json, &crate::console::actor(session)).await;
+    done.map(|_| ())
+        .map_err(|e| attach_error(e, &format!("/console/mini-programs/{id}")))
+}
+
+fn attach_error(e: setup::AttachError, back: &str) -> ConsoleError {
+    match e {
+        setup::AttachError::NotFound(_) => ConsoleError::not_found("没有这个小程序", "No such Mini Program"),
+        setup::AttachError::Rule(m) => ConsoleError::invalid(
+            format!("不符合微信的要求：{m}"),
+            format!("This breaks WeChat's rule: {m}"),
+            back,
+        ),
+        setup::AttachError::Unexpected(e) => ConsoleError::Unexpected(e),
+    }
 }
 
 pub(super) fn back_to(appid: &str, done: &str) -> Response {
