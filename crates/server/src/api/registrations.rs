@@ -143,19 +143,13 @@ async fn view_of(state: &AppState, id: &str) -> Result<Option<RegistrationView>,
     let Some(reg) = routes::get(state, id).await? else {
         return Ok(None);
     };
-    let oa = if reg.route() == Route::OfficialAccount {
-        registration::get(state, id).await?
-    } else {
-        None
-    };
     let history = history(&state.db, &reg.subject()).await?;
-    Ok(Some(view_with(state, &reg, oa.as_ref(), history).await?))
+    Ok(Some(view_with(state, &reg, history).await?))
 }
 
 async fn view_with(
     state: &AppState,
     reg: &routes::RouteRegistration,
-    oa: Option<&registration::Registration>,
     history: Vec<HistoryEntry>,
 ) -> Result<RegistrationView, ApiError> {
     let trial = match &reg.mini_program_appid {
@@ -164,7 +158,6 @@ async fn view_with(
     };
     Ok(RegistrationView::of(
         reg,
-        oa,
         trial.as_ref(),
         routes::link_ttl_ms(state),
         state.now_ms(),
@@ -195,6 +188,8 @@ fn as_route_registration(r: &registration::Registration) -> routes::RouteRegistr
         restarted_as: None,
         oa_appid: r.oa_appid.clone(),
         copy_wx_verify: r.copy_wx_verify,
+        is_wx_verify_succ: r.is_wx_verify_succ,
+        is_link_succ: r.is_link_succ,
         created_by: r.created_by.clone(),
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -266,7 +261,7 @@ pub(super) async fn create(
                 at: r.created_at,
             }];
             let reg = as_route_registration(&r);
-            return Ok((StatusCode::CREATED, Json(view_with(&state, &reg, Some(&r), h).await?)));
+            return Ok((StatusCode::CREATED, Json(view_with(&state, &reg, h).await?)));
         }
         Route::Enterprise => RouteInput::Enterprise(
             body.enterprise
@@ -318,13 +313,9 @@ pub(super) async fn list(
     }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut items = Vec::new();
-    for r in registration::list(&state, q.oa_appid.as_deref(), limit).await? {
-        let Some(reg) = routes::get(&state, &r.id).await? else {
-            continue;
-        };
+    for reg in routes::newest(&state, q.oa_appid.as_deref(), limit).await? {
         if q.route.as_deref().is_none_or(|route| reg.route == route) {
-            let oa = (reg.route() == Route::OfficialAccount).then_some(&r);
-            items.push(view_with(&state, &reg, oa, Vec::new()).await?);
+            items.push(view_with(&state, &reg, Vec::new()).await?);
         }
     }
     Ok(Json(RegistrationList { items }))

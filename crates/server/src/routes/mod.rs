@@ -91,6 +91,11 @@ pub fn in_flight(state: &str) -> bool {
     matches!(state, CREATING | CREATE_UNKNOWN | AWAITING_USER | EXCHANGING)
 }
 
+/// Registrations of every route, newest first, optionally of one Official Account.
+pub async fn newest(state: &AppState, oa_appid: Option<&str>, limit: i64) -> anyhow::Result<Vec<RouteRegistration>> {
+    crate::store::route_tasks::newest(&state.db, oa_appid, limit).await
+}
+
 /// A registration of one of these routes, as stored.
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct RouteRegistration {
@@ -132,6 +137,10 @@ pub struct RouteRegistration {
     pub oa_appid: String,
     /// copy_wx_verify (official_account route only).
     pub copy_wx_verify: i64,
+    /// fastregister's is_wx_verify_succ (official_account route only), once answered.
+    pub is_wx_verify_succ: Option<i64>,
+    /// fastregister's is_link_succ (official_account route only), once answered.
+    pub is_link_succ: Option<i64>,
     /// Who started it.
     pub created_by: String,
     /// Created (unix ms).

@@ -13,12 +13,21 @@ use anyhow::Context;
 /// The columns of [`RouteRegistration`].
 const COLUMNS: &str = "id, route, state, auth_url, auth_expires_at, task_id, task_status, task_status_table, route_input, \
      polls, submissions, submitted_at, mini_program_appid, failure, note, setup_plan, restarted_as, oa_appid, copy_wx_verify, \
-     created_by, created_at, updated_at";
+     is_wx_verify_succ, is_link_succ, created_by, created_at, updated_at";
 
 /// One registration, any route.
 pub async fn get(target: impl AsExec, id: &str) -> anyhow::Result<Option<RouteRegistration>> {
     let sql = format!("SELECT {COLUMNS} FROM registrations WHERE id = $1");
     fetch_optional!(target, RouteRegistration, sql.as_str(), id).context("cannot read a registration")
+}
+
+/// Registrations of every route, newest first, optionally of one Official Account (the REST
+/// list: one read for the page).
+pub async fn newest(target: impl AsExec, oa_appid: Option<&str>, limit: i64) -> anyhow::Result<Vec<RouteRegistration>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM registrations WHERE ($1 IS NULL OR oa_appid = $1) ORDER BY created_at DESC, id LIMIT $2"
+    );
+    fetch_all!(target, RouteRegistration, sql.as_str(), oa_appid, limit).context("cannot list registrations")
 }
 
 /// Registrations of `route` in `states` (the in-flight ones: `registrations_route_state`),

@@ -71,11 +71,9 @@ pub struct RegistrationView {
 }
 
 impl RegistrationView {
-    /// The view of `reg`, with the official_account route's outcome from `oa` (its row in
-    /// `registrations`' fast-register columns), the trial it made, if any, at `now`.
+    /// The view of `reg`, with the trial it made, if any, at `now`.
     pub fn of(
         reg: &RouteRegistration,
-        oa: Option<&crate::registration::Registration>,
         trial: Option<&trial::Trial>,
         link_ttl_ms: i64,
         now: i64,
@@ -92,8 +90,8 @@ impl RegistrationView {
             route: reg.route.clone(),
             oa_appid: official.then(|| reg.oa_appid.clone()),
             copy_wx_verify: official.then_some(reg.copy_wx_verify == 1),
-            is_wx_verify_succ: official.then(|| oa.and_then(|r| r.is_wx_verify_succ).map(|v| v == 1)),
-            is_link_succ: official.then(|| oa.and_then(|r| r.is_link_succ).map(|v| v == 1)),
+            is_wx_verify_succ: official.then(|| reg.is_wx_verify_succ.map(|v| v == 1)),
+            is_link_succ: official.then(|| reg.is_link_succ.map(|v| v == 1)),
             state: reg.state.clone(),
             qr_url: auth_url
                 .as_ref()
