@@ -25,6 +25,7 @@
 //!   gave up, abandoning a registration that never reached fastregister.
 
 pub mod api;
+pub mod api_key;
 pub mod authorization;
 pub mod calendar;
 pub mod callback;
