@@ -1304,8 +1304,35 @@ impl Journey<'_> {
         anyhow::bail!("`{css}` kept being replaced while reading it")
     }
 
+    /// The page's text; read again while a navigation swaps the document under it (the old
+    /// body gone stale, or no body yet).
     async fn main_text(&self) -> anyhow::Result<String> {
-        Ok(self.browser.find(Locator::Css("body")).await?.text().await?)
+        let mut last = None;
+        for _ in 0..50 {
+            let read = async { self.browser.find(Locator::Css("body")).await?.text().await };
+            match read.await {
+                Ok(text) => return Ok(text),
+                Err(e) if stale(&e) || e.to_string().contains("no such element") => {
+                    last = Some(e);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        anyhow::bail!("the page kept changing while reading it: {last:?}")
+    }
+
+    /// The page's text once it contains `needle` (the page a click led to has loaded), within
+    /// [`WAIT`].
+    async fn text_containing(&self, needle: &str) -> anyhow::Result<String> {
+        let until = std::time::Instant::now() + WAIT;
+        loop {
+            let text = self.main_text().await?;
+            if text.contains(needle) || std::time::Instant::now() > until {
+                return Ok(text);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     async fn path(&self) -> anyhow::Result<String> {
@@ -1841,7 +1868,7 @@ impl Journey<'_> {
         self.fill("#route-enterprise input[name=component_phone]", "13800138000")
             .await?;
         self.click("#route-enterprise button[type=submit]").await?;
-        let refused = self.main_text().await?;
+        let refused = self.text_containing("check character").await?;
         assert!(refused.contains("check character"), "{refused}");
 
         // ---- enterprise: QR code, copy link, countdown, scan, registered ----
