@@ -19,10 +19,15 @@
 //!   taskid, polling when a push is lost) and a trial's conversion;
 //! - [`setup`]: the new Mini Program's setup steps, and how a call that spends a quota or opens
 //!   an audit is reconciled from WeChat's state after a lost answer instead of being resent;
-//! - [`job`]: the durable queue those workflows run on; [`store`]: the two database backends;
+//! - [`job`]: the durable queue those workflows run on;
+//! - [`store`]: the storage layer, the only place that writes SQL: the two database backends and
+//!   one module per aggregate, each function one statement the workflows call inside their own
+//!   transactions;
 //! - [`event`]: the push receiver; [`callback`]: the signed `state` of redirect URLs;
-//! - [`api`]: the REST resources and their one error shape; [`recovery`]: retrying a job that
-//!   gave up, abandoning a registration that never reached fastregister.
+//! - [`api`]: the REST adapter: one typed answer per resource ([`api::model`]), the OpenAPI
+//!   document generated from them, one error shape; [`api_key`]: the API's keys;
+//!   [`recovery`]: retrying a job that gave up, abandoning a registration that never reached
+//!   fastregister.
 
 pub mod api;
 pub mod api_key;
