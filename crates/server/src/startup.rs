@@ -352,7 +352,7 @@ pub async fn run_one(state: &AppState, due_by: i64) -> anyhow::Result<bool> {
 }
 
 /// Claims one job due by `due_by` and runs its steps while they advance at once (a step that
-/// hands over to the next answers `WaitUntil(now)`), up to [`CHAIN_STEPS`] and within a third
+/// hands over to the next answers `WaitUntil(now)`), up to `CHAIN_STEPS` (16) and within a third
 /// of the lease, then records the outcome: one claim and one finish for a whole run of steps
 /// instead of one each per step. Each step commits its own durability point as before, so a
 /// crash between steps resumes exactly where a crash between jobs would.
