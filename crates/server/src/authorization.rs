@@ -433,13 +433,35 @@ fn code_digest(state: &AppState, code: &AuthorizationCode) -> String {
 /// Exchanges an authorization code (api_query_auth; the client stores the refresh token before
 /// returning) and notes which account it was. A code another path already exchanged answers
 /// with that account instead of spending a call on a certain refusal.
-pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<AppId, fastreg_client::Error> {
-    exchange_noting(state, code).await.map(|(appid, _)| appid)
+pub async fn exchange(state: &AppState, code: &AuthorizationCode) -> Result<Exchanged, fastreg_client::Error> {
+    let mut token_stored = false;
+    let appid = exchange_with(state, code, &mut token_stored).await?.0;
+    Ok(Exchanged { appid, token_stored })
+}
+
+/// What [`exchange`] learnt.
+#[derive(Clone, Debug)]
+pub struct Exchanged {
+    /// The account the code was for.
+    pub appid: AppId,
+    /// Whether its refresh token is stored for certain: this call's api_query_auth answered one
+    /// (the client stores it before returning). `false` says only that this call does not know
+    /// (another path exchanged the code, or the answer had none): read the store.
+    pub token_stored: bool,
 }
 
 /// [`exchange`], also saying whether another path (the `authorized` push, a concurrent job) had
 /// exchanged the code already (`true`): no call was made.
 async fn exchange_noting(state: &AppState, code: &AuthorizationCode) -> Result<(AppId, bool), fastreg_client::Error> {
+    exchange_with(state, code, &mut false).await
+}
+
+/// [`exchange_noting`], setting `token_stored` when this call's answer carried a refresh token.
+async fn exchange_with(
+    state: &AppState,
+    code: &AuthorizationCode,
+    token_stored: &mut bool,
+) -> Result<(AppId, bool), fastreg_client::Error> {
     let digest = code_digest(state, code);
     let done =
         |e: sqlx::Error| fastreg_client::Error::Store(fastreg_client::StoreError::with_source("code exchanges", e));
@@ -452,6 +474,7 @@ async fn exchange_noting(state: &AppState, code: &AuthorizationCode) -> Result<(
             tokens::note_exchange(&state.db, &digest, info.authorizer_appid.as_str(), state.now_ms())
                 .await
                 .map_err(done)?;
+            *token_stored = info.authorizer_refresh_token.is_some();
             Ok((info.authorizer_appid, false))
         }
         Err(e) => {

@@ -25,14 +25,16 @@ pub(super) async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Re
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
     let result = crate::authorization::exchange(state, &code).await;
     match result {
-        Ok(_)
-            if state
-                .client
-                .store()
-                .refresh_token(&appid)
-                .await
-                .context("cannot read the token store")?
-                .is_some() =>
+        // Stored by this call's answer, or (another path exchanged the code) found in the store.
+        Ok(done)
+            if (done.token_stored && done.appid == appid)
+                || state
+                    .client
+                    .store()
+                    .refresh_token(&appid)
+                    .await
+                    .context("cannot read the token store")?
+                    .is_some() =>
         {
             state.crash_points.reach("registration.after_query_auth").await;
             finish(

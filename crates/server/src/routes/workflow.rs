@@ -447,7 +447,11 @@ async fn exchange(state: &AppState, reg: &RouteRegistration) -> anyhow::Result<O
         let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
         let result = crate::authorization::exchange(state, &code).await;
         match result {
-            Ok(_) if has_token(state, &appid).await.context("cannot read the token store")? => {
+            // Stored by this call's answer, or (another path exchanged it) found in the store.
+            Ok(done)
+                if (done.token_stored && done.appid == appid)
+                    || has_token(state, &appid).await.context("cannot read the token store")? =>
+            {
                 state.crash_points.reach("routes.after_query_auth").await;
                 return finish(state, reg, &appid, "authorization code exchanged; refresh token stored").await;
             }
