@@ -91,7 +91,21 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
             }
             tx.commit().await?;
             tracing::info!(mini_program = %resp.appid, "fastregister succeeded; code stored");
-            Ok(Outcome::WaitUntil(state.now_ms()))
+            if !recorded {
+                // Moved meanwhile: the next run reads what it is now.
+                return Ok(Outcome::WaitUntil(state.now_ms()));
+            }
+            // The code is stored (a crash from here resumes at code_received): exchange it in
+            // this run, with the row as just written rather than read back.
+            let reg = Registration {
+                state: CODE_RECEIVED.into(),
+                mini_program_appid: Some(resp.appid.to_string()),
+                is_wx_verify_succ: Some(i64::from(resp.is_wx_verify_succ.0)),
+                is_link_succ: Some(i64::from(resp.is_link_succ.0)),
+                updated_at: now,
+                ..reg
+            };
+            super::exchange::exchange(state, &reg).await
         }
         Err(e) if is_lost_answer(&e) => {
             let note = format!(
