@@ -218,14 +218,7 @@ async fn authorize(run: &Run, oa: &str) -> anyhow::Result<String> {
         &run.emulator,
         auth["auth_url"].as_str().unwrap_or_default(),
         oa,
-        &[
-            "account_service",
-            "mp_account_management",
-            "mp_development",
-            "mp_verification",
-            "mp_basic_info",
-            "fast_register",
-        ],
+        &fastreg_emulator::builtin::FAST_REGISTRATION_SETS,
     )
     .await?;
     run.follow(&location).await?;

@@ -202,14 +202,7 @@ fn demo_runs_the_whole_registration_journey_out_of_the_box() {
         ("pre_auth_code", q["pre_auth_code"].clone()),
         ("redirect_uri", q["redirect_uri"].clone()),
     ];
-    for set in [
-        "account_service",
-        "mp_account_management",
-        "mp_development",
-        "mp_verification",
-        "mp_basic_info",
-        "fast_register",
-    ] {
+    for set in fastreg_emulator::builtin::FAST_REGISTRATION_SETS {
         form.push(("set", set.into()));
     }
     let confirmed = http

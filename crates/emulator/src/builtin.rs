@@ -29,6 +29,18 @@ pub const COMPONENT_AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
 /// Its login-authorization domain: redirect_uris must be on this host:port (61060).
 pub const COMPONENT_LOGIN_DOMAIN: &str = "127.0.0.1:8080";
 
+/// What an Official Account's admin ticks on the componentloginpage to give a platform all it
+/// needs for fast registration: the account's own sets, the Mini Program management sets and
+/// the fast-register set (快速注册小程序权限集), as `set` values of the page's form.
+pub const FAST_REGISTRATION_SETS: [&str; 6] = [
+    "account_service",
+    "mp_account_management",
+    "mp_development",
+    "mp_verification",
+    "mp_basic_info",
+    "fast_register",
+];
+
 /// A component that is not published (全网发布): 61028.
 pub const COMPONENT_UNPUBLISHED_APPID: &str = "wx3c0a1b2c3d4e5f61";
 /// A published component with only two of the five required permission sets: 61029.

@@ -324,14 +324,7 @@ async fn authorize(app: &TestApp, http: &mut Http, oa: &str) -> String {
         ("pre_auth_code".to_owned(), q["pre_auth_code"].clone()),
         ("redirect_uri".to_owned(), q["redirect_uri"].clone()),
     ];
-    for set in [
-        "account_service",
-        "mp_account_management",
-        "mp_development",
-        "mp_verification",
-        "mp_basic_info",
-        "fast_register",
-    ] {
+    for set in fastreg_emulator::builtin::FAST_REGISTRATION_SETS {
         form.push(("set".to_owned(), set.to_owned()));
     }
     let confirmed = http

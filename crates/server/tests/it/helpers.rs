@@ -276,18 +276,8 @@ impl TestApp {
     /// Starts an authorization and has `oa`'s admin confirm it (the callback lands; no job
     /// runs); its id.
     pub async fn confirm_authorization(&self, oa: &str) -> String {
-        self.confirm_authorization_with(
-            oa,
-            &[
-                "account_service",
-                "mp_account_management",
-                "mp_development",
-                "mp_verification",
-                "mp_basic_info",
-                "fast_register",
-            ],
-        )
-        .await
+        self.confirm_authorization_with(oa, &fastreg_emulator::builtin::FAST_REGISTRATION_SETS)
+            .await
     }
 
     /// [`Self::confirm_authorization`] with the permission sets the admin ticks.
