@@ -46,7 +46,7 @@ pub struct Authorization {
 }
 
 /// An account that authorized the component.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Authorizer {
     /// appid.
     pub appid: String,
@@ -60,6 +60,7 @@ pub struct Authorizer {
     pub principal_name: Option<String>,
     /// Permission set ids (stored as JSON text, served as a JSON array).
     #[serde(serialize_with = "crate::store::json_text")]
+    #[schema(value_type = Vec<i64>)]
     pub func_info: String,
     /// When its access token expires (unix ms).
     pub access_expires_at: Option<i64>,

@@ -56,13 +56,15 @@ impl Job {
 }
 
 /// A job as the API shows it.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct JobView {
     /// Row id.
     pub id: i64,
     /// Kind.
     pub kind: String,
-    /// Payload, JSON text.
+    /// What it works on: JSON text, served as the JSON value it holds.
+    #[serde(serialize_with = "crate::store::json_text")]
+    #[schema(value_type = Object)]
     pub payload: String,
     /// queued | running | succeeded | dead.
     pub status: String,

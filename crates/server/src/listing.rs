@@ -75,7 +75,7 @@ fn limit(f: &Filter) -> i64 {
 }
 
 /// An Official Account in a list: what the database knows, with its stored profile.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+#[derive(Clone, Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct AccountListed {
     /// Its appid.
     pub appid: String,
@@ -127,22 +127,9 @@ pub async fn accounts(state: &AppState, f: &Filter) -> Result<Page<AccountListed
     Ok(Page { items, next })
 }
 
-/// A Mini Program in a list.
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-pub struct MiniProgramListed {
-    /// Its appid.
-    pub appid: String,
-    /// The registration that made it, if this service did.
-    pub registration_id: Option<String>,
-    /// The Official Account it was registered from.
-    pub oa_appid: Option<String>,
-    /// When this service learnt of it, unix ms.
-    pub created_at: i64,
-    /// Its name, when known.
-    pub nick_name: Option<String>,
-    /// Its authorization status, when known.
-    pub status: Option<String>,
-}
+/// A Mini Program in a list: its row with its authorizer's name and status (the row the
+/// console's page reads too).
+pub use crate::store::setup::MiniProgramRow as MiniProgramListed;
 
 /// The statuses a Mini Program list filters by, besides an authorization status.
 pub const SETUP_FAILED: &str = "setup_failed";

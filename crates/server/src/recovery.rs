@@ -69,7 +69,7 @@ pub(crate) async fn retry_job(
     }
     audit(&state, &actor.0, "job.retry", &format!("job:{id}"), "").await;
     let job = state.queue.get(id).await?.ok_or_else(|| ApiError::not_found("job"))?;
-    Ok((StatusCode::ACCEPTED, Json(job.into())))
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
 /// Abandon a registration that has not reached fastregister (awaiting_admin, or ticket_received

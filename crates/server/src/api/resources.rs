@@ -55,9 +55,7 @@ pub(super) async fn list_authorizers(
     Query(p): Query<Page>,
 ) -> Result<Json<AuthorizerList>, ApiError> {
     let items = crate::authorization::authorizers(&state, p.limit(), p.offset.unwrap_or(0).max(0)).await?;
-    Ok(Json(AuthorizerList {
-        items: items.into_iter().map(AuthorizerView::from).collect(),
-    }))
+    Ok(Json(AuthorizerList { items }))
 }
 
 /// The query of the paged lists.
@@ -137,7 +135,7 @@ pub(super) async fn get_authorizer(
     let a = crate::authorization::authorizer(&state, &appid)
         .await?
         .ok_or_else(|| ApiError::not_found("authorizer"))?;
-    Ok(Json(a.into()))
+    Ok(Json(a))
 }
 
 /// `POST /authorizations`' body (optional).
@@ -521,9 +519,7 @@ pub(super) async fn get_rebind(
               (status = "default", description = "Refused", body = ApiError)))]
 pub(super) async fn list_jobs(State(state): State<AppState>, Query(p): Query<Page>) -> Result<Json<JobList>, ApiError> {
     let items = state.queue.list(p.status.as_deref(), p.limit()).await?;
-    Ok(Json(JobList {
-        items: items.into_iter().map(JobView::from).collect(),
-    }))
+    Ok(Json(JobList { items }))
 }
 
 /// One job.
@@ -533,7 +529,7 @@ pub(super) async fn list_jobs(State(state): State<AppState>, Query(p): Query<Pag
               (status = "default", description = "Not found", body = ApiError)))]
 pub(super) async fn get_job(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<JobView>, ApiError> {
     let job = state.queue.get(id).await?.ok_or_else(|| ApiError::not_found("job"))?;
-    Ok(Json(job.into()))
+    Ok(Json(job))
 }
 
 // ---- audit log ----

@@ -12,7 +12,8 @@ use anyhow::Context;
 // ---- mini_programs ----
 
 /// A Mini Program as the console's page shows it: its row with its authorizer's name and status.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[schema(as = MiniProgramListed)]
 pub struct MiniProgramRow {
     /// The Mini Program.
     pub appid: String,
