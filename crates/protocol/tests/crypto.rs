@@ -435,7 +435,24 @@ fn previous_key_decrypts_after_a_key_change_and_the_reply_uses_it() {
             .message,
         "success"
     );
-    assert_eq!(current_only.decrypt(&reply.encrypt), Err(CryptoError::BadPadding));
+    // Each reply carries a fresh random prefix, so what the wrong key decrypts it to is random:
+    // almost always no valid padding, but about once in 256 the last byte is 1 and the failure is
+    // a length, appid or UTF-8 one instead. Every one of them says "not this key"; what must never
+    // happen is the current key reading the reply. Many replies cover the rare branches.
+    for _ in 0..2_000 {
+        let reply = rotated.seal_reply(&opened, "success", "3", "4");
+        let wrong_key = current_only.decrypt(&reply.encrypt);
+        assert!(
+            matches!(
+                wrong_key,
+                Err(CryptoError::BadPadding
+                    | CryptoError::BadLength
+                    | CryptoError::WrongAppId { .. }
+                    | CryptoError::BadUtf8)
+            ),
+            "the current key must not open a reply sealed under the previous key: {wrong_key:?}"
+        );
+    }
 }
 
 #[test]
