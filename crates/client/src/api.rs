@@ -137,16 +137,22 @@ impl Client {
         let resp = self.call_as_component::<QueryAuth>(&req).await?;
         let info = resp.authorization_info;
         let appid = &info.authorizer_appid;
-        if let Some(refresh) = &info.authorizer_refresh_token {
-            self.inner.store.put_refresh_token(appid, refresh).await?;
-        }
-        if let Some(access) = &info.authorizer_access_token {
-            let stored = StoredToken::new(
+        let access = info.authorizer_access_token.as_ref().map(|access| {
+            StoredToken::new(
                 access.clone(),
                 issued,
                 Duration::from_secs(info.expires_in.unwrap_or(7200)),
-            );
-            self.inner.store.put_authorizer_token(appid, &stored).await?;
+            )
+        });
+        // The refresh token is durable before the access token is used (or cached): both in one
+        // write when both came, which a database store makes one transaction.
+        match (&info.authorizer_refresh_token, &access) {
+            (Some(refresh), Some(stored)) => self.inner.store.put_authorizer_tokens(appid, refresh, stored).await?,
+            (Some(refresh), None) => self.inner.store.put_refresh_token(appid, refresh).await?,
+            (None, Some(stored)) => self.inner.store.put_authorizer_token(appid, stored).await?,
+            (None, None) => {}
+        }
+        if let Some(stored) = access {
             self.inner.cache_put(&TokenKey::Authorizer(appid.clone()), stored);
         }
         tracing::info!(%appid, has_refresh_token = info.authorizer_refresh_token.is_some(), "authorization code exchanged and stored");

@@ -176,6 +176,21 @@ pub trait TokenStore: Send + Sync {
     /// Keeps the authorizer_refresh_token of `authorizer`. Must be durable when it returns.
     async fn put_refresh_token(&self, authorizer: &AppId, token: &RefreshToken) -> Result<(), StoreError>;
 
+    /// Keeps a refresh token and the access token that came with it (api_query_auth's answer,
+    /// or a refresh that rotated the refresh token). The refresh token must be durable when this
+    /// returns. The default writes the refresh token first, then the access token; a store that
+    /// can write both at once (one transaction) should override it: the pair is then never half
+    /// written, and a database store commits once instead of twice.
+    async fn put_authorizer_tokens(
+        &self,
+        authorizer: &AppId,
+        refresh: &RefreshToken,
+        access: &StoredToken,
+    ) -> Result<(), StoreError> {
+        self.put_refresh_token(authorizer, refresh).await?;
+        self.put_authorizer_token(authorizer, access).await
+    }
+
     /// Forgets the refresh token of `authorizer` (after an `unauthorized` push: it no longer
     /// works, and keeping it only produces 61023 later).
     async fn delete_refresh_token(&self, authorizer: &AppId) -> Result<(), StoreError>;

@@ -277,20 +277,22 @@ impl Inner {
             }
             Err(e) => return Err(e),
         };
-        if let Some(rotated) = &resp.authorizer_refresh_token
-            && *rotated != refresh
-        {
-            // Written before the access token is stored or used: if this write fails, the call
-            // fails, rather than leaving the only copy of the new refresh token in memory.
-            self.store.put_refresh_token(appid, rotated).await?;
-            tracing::info!(%appid, refresh_token = %rotated.fingerprint(), "authorizer_refresh_token rotated and stored");
-        }
         let stored = StoredToken::new(
             resp.authorizer_access_token,
             issued,
             Duration::from_secs(resp.expires_in),
         );
-        self.store.put_authorizer_token(appid, &stored).await?;
+        if let Some(rotated) = &resp.authorizer_refresh_token
+            && *rotated != refresh
+        {
+            // Written with (a store's transaction), or before, the access token, which is used
+            // only after: if this write fails, the call fails, rather than leaving the only copy
+            // of the new refresh token in memory.
+            self.store.put_authorizer_tokens(appid, rotated, &stored).await?;
+            tracing::info!(%appid, refresh_token = %rotated.fingerprint(), "authorizer_refresh_token rotated and stored");
+        } else {
+            self.store.put_authorizer_token(appid, &stored).await?;
+        }
         tracing::info!(%appid, token = %stored.token.fingerprint(), expires_in = resp.expires_in, "authorizer_access_token refreshed");
         Ok(stored)
     }

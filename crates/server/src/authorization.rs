@@ -291,8 +291,10 @@ async fn finish_authorization(
         appid.as_deref(),
     )
     .await?;
+    // The job ends with the authorization, in the same commit.
+    let outcome = crate::job::finish_in(&mut tx, state.now_ms()).await?;
     tx.commit().await?;
-    Ok(Outcome::Done)
+    Ok(outcome)
 }
 
 /// The account the `authorized` push for `auth_url`'s pre_auth_code brought in, if it came and
@@ -574,7 +576,13 @@ pub async fn authorized_pushed(
         // reconciliation takes it from the list first). When its answer was lost (the code is
         // spent), the account the push names is in WeChat's authorizer list with its token.
         let exchanged = exchange(state, code).await;
-        if state.client.store().refresh_token(appid).await?.is_none() && !refresh_token_from_list(state, appid).await? {
+        // This call's own answer stored the token (the client wrote it before returning): no
+        // need to read it back. Otherwise the store says whether another path stored it.
+        let stored_now = matches!(&exchanged, Ok(e) if e.token_stored && e.appid == *appid);
+        if !stored_now
+            && state.client.store().refresh_token(appid).await?.is_none()
+            && !refresh_token_from_list(state, appid).await?
+        {
             let why = match exchanged {
                 Err(e) => e.to_string(),
                 Ok(_) => "its answer was lost".to_owned(),

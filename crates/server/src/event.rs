@@ -287,8 +287,13 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     };
     match result {
         Ok(()) => {
-            events::mark_processed(&state.db, id, state.now_ms()).await?;
-            Ok(Outcome::Done)
+            // The push is processed and its job ends in one commit.
+            let now = state.now_ms();
+            let mut tx = state.db.begin().await?;
+            events::mark_processed(&mut tx, id, now).await?;
+            let outcome = crate::job::finish_in(&mut tx, now).await?;
+            tx.commit().await?;
+            Ok(outcome)
         }
         Err(e) => {
             let text = format!("{e:#}");

@@ -87,6 +87,9 @@ pub struct JobView {
 pub enum Outcome {
     /// Finished.
     Done,
+    /// Finished, and the job already recorded as succeeded in the step's own last transaction
+    /// ([`finish_in`]): nothing left for the queue to write.
+    Finished,
     /// Not finished, nothing failed: run again at this time (polling an audit, waiting for a
     /// push). Attempts start over.
     WaitUntil(i64),
@@ -94,6 +97,49 @@ pub enum Outcome {
     Retry(String),
     /// Failed for good; the workflow has recorded why.
     Dead(String),
+}
+
+/// The claim of the job whose step is running on this task (set by the workers around each
+/// step, see [`as_step_of`]).
+#[derive(Clone, Debug)]
+struct RunningClaim {
+    id: i64,
+    token: String,
+}
+
+tokio::task_local! {
+    static RUNNING: RunningClaim;
+}
+
+/// Runs `step` as a step of `job`, so that the step may end the job in its own last transaction
+/// with [`finish_in`].
+pub async fn as_step_of<F: std::future::Future>(job: &Job, step: F) -> F::Output {
+    let claim = RunningClaim {
+        id: job.id,
+        token: job.locked_by.clone(),
+    };
+    RUNNING.scope(claim, step).await
+}
+
+/// Records the job running this step (if any) as succeeded inside `tx`, so the step's last
+/// write and the end of its job commit together: one commit where a step's transaction and the
+/// queue's own update took two, and no window in which the work is done but its job still
+/// looks live. Returns the outcome the step reports: [`Outcome::Finished`] when a job was
+/// ended here, [`Outcome::Done`] when the step runs outside a job (the queue then has nothing to
+/// do either). Call it last before committing, and commit before returning its outcome.
+pub async fn finish_in(tx: &mut crate::store::Tx, now: i64) -> anyhow::Result<Outcome> {
+    let Ok(claim) = RUNNING.try_with(RunningClaim::clone) else {
+        return Ok(Outcome::Done);
+    };
+    if !jobs::succeed(tx, claim.id, &claim.token, now).await? {
+        // Another worker took the job over (its lease ran out): it finds the work done and
+        // ends the job itself.
+        tracing::warn!(
+            job.id = claim.id,
+            "job claim was lost before it finished; the new holder will end it"
+        );
+    }
+    Ok(Outcome::Finished)
 }
 
 /// What [`Queue::retry`] did.
@@ -200,6 +246,7 @@ impl Queue {
         let (db, id, token) = (&self.db, job.id, job.locked_by.as_str());
         match outcome {
             Outcome::Done => jobs::succeed(db, id, token, now).await,
+            Outcome::Finished => Ok(true),
             Outcome::WaitUntil(at) => jobs::wait_until(db, id, token, *at, now).await,
             Outcome::Retry(error) if job.attempts < job.max_attempts => {
                 let run_at = now + backoff(job.attempts).as_millis() as i64;

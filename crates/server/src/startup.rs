@@ -371,7 +371,7 @@ async fn run_claimed(state: &AppState, due_by: i64, max_steps: usize) -> anyhow:
         let mut steps = 0;
         let outcome = loop {
             let step_started = std::time::Instant::now();
-            let outcome = match with_heartbeat(state, &job, dispatch(state, &job)).await {
+            let outcome = match with_heartbeat(state, &job, crate::job::as_step_of(&job, dispatch(state, &job))).await {
                 Ok(o) => o,
                 Err(e) => Outcome::Retry(format!("{e:#}")),
             };

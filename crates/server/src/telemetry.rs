@@ -205,7 +205,7 @@ impl Metrics {
     /// A worker ran one step of a job, with this outcome, in `elapsed`.
     pub fn job_ran(&self, kind: &str, outcome: &Outcome, elapsed: Duration) {
         let outcome = match outcome {
-            Outcome::Done => "done",
+            Outcome::Done | Outcome::Finished => "done",
             Outcome::WaitUntil(_) => "wait",
             Outcome::Retry(_) => "retry",
             Outcome::Dead(_) => "dead",

@@ -219,13 +219,15 @@ pub(crate) async fn complete(
     payload: serde_json::Value,
 ) -> anyhow::Result<Outcome> {
     crate::webhook::enqueue(state, &mut tx, "registration.registered", payload).await?;
+    // The job ends with the registration, in the same commit.
+    let outcome = crate::job::finish_in(&mut tx, state.now_ms()).await?;
     tx.commit().await?;
     state.metrics.registration_finished(REGISTERED);
     tracing::info!(mini_program = %appid, "registration complete");
     if let Err(e) = crate::authorization::import(state, appid).await {
         tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
     }
-    Ok(Outcome::Done)
+    Ok(outcome)
 }
 
 async fn transition_now(

@@ -312,6 +312,34 @@ pub async fn put_refresh_token(db: &Db, appid: &str, sealed: &[u8], now: i64) ->
     Ok(())
 }
 
+/// Stores `appid`'s sealed refresh token with when the access token that came with it expires
+/// and when to refresh that one (only while the account is `authorized`): [`put_refresh_token`]
+/// and [`note_token_expiry`] in one statement, adding a bare `unknown` row if the account is new.
+pub async fn put_refresh_token_and_expiry(
+    target: impl AsExec,
+    appid: &str,
+    sealed: &[u8],
+    expires_at: i64,
+    next: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    execute!(
+        target,
+        "INSERT INTO authorizers (appid, kind, status, refresh_token_sealed, access_expires_at, next_refresh_at, created_at, updated_at)
+         VALUES ($1, 'unknown', 'authorized', $2, $3, $4, $5, $5)
+         ON CONFLICT (appid) DO UPDATE SET refresh_token_sealed = excluded.refresh_token_sealed,
+             access_expires_at = excluded.access_expires_at,
+             next_refresh_at = CASE WHEN authorizers.status = 'authorized' THEN excluded.next_refresh_at ELSE NULL END,
+             updated_at = excluded.updated_at",
+        appid,
+        sealed,
+        expires_at,
+        next,
+        now
+    )?;
+    Ok(())
+}
+
 /// Forgets `appid`'s refresh token.
 pub async fn clear_refresh_token(db: &Db, appid: &str, now: i64) -> Result<(), sqlx::Error> {
     execute!(

@@ -70,9 +70,9 @@ pub async fn get(db: &Db, id: i64) -> anyhow::Result<Option<StoredPush>> {
 }
 
 /// Marks push `id` processed at `now` (unix ms), clearing the error of an earlier attempt.
-pub async fn mark_processed(db: &Db, id: i64, now: i64) -> anyhow::Result<()> {
+pub async fn mark_processed(target: impl AsExec, id: i64, now: i64) -> anyhow::Result<()> {
     execute!(
-        db,
+        target,
         "UPDATE events SET processed_at = $1, error = NULL WHERE id = $2",
         now,
         id

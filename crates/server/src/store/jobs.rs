@@ -95,9 +95,9 @@ pub async fn extend_lease(db: &Db, id: i64, token: &str, until: i64) -> anyhow::
 
 /// Job `id` (held by claim `token`) succeeded: its dedupe key is released. Whether the claim
 /// still held.
-pub async fn succeed(db: &Db, id: i64, token: &str, now: i64) -> anyhow::Result<bool> {
+pub async fn succeed(target: impl AsExec, id: i64, token: &str, now: i64) -> anyhow::Result<bool> {
     let n = execute!(
-        db,
+        target,
         "UPDATE jobs SET status = 'succeeded', dedupe_key = NULL, locked_by = NULL, locked_until = NULL, updated_at = $1
          WHERE id = $2 AND locked_by = $3 AND status = 'running'",
         now,
