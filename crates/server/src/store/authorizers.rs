@@ -198,7 +198,7 @@ pub async fn known_appids(db: &Db) -> anyhow::Result<Vec<String>> {
 }
 
 /// What is known of an account an `authorized` push names.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct KnownAccount {
     /// Its refresh token is stored.
     pub has_token: bool,
@@ -206,24 +206,30 @@ pub struct KnownAccount {
     pub claimed: bool,
     /// It is stored, imported and authorized.
     pub current: bool,
+    /// The account the pushed code was already exchanged for (by the authorization's own
+    /// job, typically), if it was.
+    pub code_exchanged_for: Option<String>,
 }
 
-/// What is known of `appid` (one read).
-pub async fn known_account(db: &Db, appid: &str) -> anyhow::Result<KnownAccount> {
-    let (has_token, claimed, current): (bool, bool, bool) = fetch_one!(
+/// What is known of `appid`, and of the pushed code with `code_digest` (one read).
+pub async fn known_account(db: &Db, appid: &str, code_digest: &str) -> anyhow::Result<KnownAccount> {
+    let (has_token, claimed, current, code_exchanged_for): (bool, bool, bool, Option<String>) = fetch_one!(
         db,
-        (bool, bool, bool),
+        (bool, bool, bool, Option<String>),
         "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
                 EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1),
                 EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL
-                          AND nick_name IS NOT NULL AND status = 'authorized')",
-        appid
+                          AND nick_name IS NOT NULL AND status = 'authorized'),
+                (SELECT appid FROM code_exchanges WHERE digest = $2)",
+        appid,
+        code_digest
     )
     .context("cannot read what is known of the account")?;
     Ok(KnownAccount {
         has_token,
         claimed,
         current,
+        code_exchanged_for,
     })
 }
 

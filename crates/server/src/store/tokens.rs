@@ -127,6 +127,21 @@ pub async fn note_exchange(db: &Db, digest: &str, appid: &str, now: i64) -> Resu
     Ok(())
 }
 
+/// Notes two codes at once (a push's pre_auth_code and the code it exchanged): [`note_exchange`]
+/// of both in one statement.
+pub async fn note_exchanges(db: &Db, first: (&str, &str), second: (&str, &str), now: i64) -> Result<(), sqlx::Error> {
+    execute!(
+        db,
+        "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $5), ($3, $4, $5) ON CONFLICT (digest) DO NOTHING",
+        first.0,
+        first.1,
+        second.0,
+        second.1,
+        now
+    )?;
+    Ok(())
+}
+
 /// The account noted under pre_auth_code `digest`, and whether it is stored, imported and
 /// authorized (its refresh token, its profile, `authorized`): one read.
 pub async fn exchanged_account_with_status(db: &Db, digest: &str) -> anyhow::Result<Option<(String, bool)>> {
