@@ -646,6 +646,70 @@ pub async fn authorized_pushed(
     Ok(!has_token && (claimed || mini_program))
 }
 
+/// The wakes an `authorized` push settled at receipt owes (see [`settle_at_receipt`]).
+#[derive(Debug, Default)]
+pub struct Wakes {
+    /// Registrations reconciling a lost answer, or with fastregister under way.
+    pub registrations: Vec<String>,
+    /// Trials waiting for a token.
+    pub trials: Vec<String>,
+}
+
+impl Wakes {
+    /// Makes their jobs due now. A wake is a shortcut (each also polls on its own), so a failed
+    /// one is logged, not raised: the push is answered and stays processed.
+    pub async fn send(self, state: &AppState) {
+        if let Err(e) = crate::registration::wake_registrations(state, &self.registrations).await {
+            tracing::warn!(error = %format!("{e:#}"), "cannot wake the registrations an authorized push may concern");
+        }
+        if let Err(e) = crate::routes::push::wake_trials(state, &self.trials).await {
+            tracing::warn!(error = %format!("{e:#}"), "cannot wake the trials an authorized push may concern");
+        }
+    }
+}
+
+/// Settles, inside the transaction that stores it, the first `authorized` push of an account
+/// that is already ours, which is what [`authorized_pushed`] would do for it later as a job,
+/// without the job (its claim, its read of the push, its reads and its end: five commits where
+/// this costs none of its own):
+///
+/// - an account stored, imported and authorized (the callback's job got there first): its
+///   pre_auth_code is noted, nothing else;
+/// - a Mini Program of ours whose own workflow is still getting its token (the push for a
+///   Mini Program fastregister has just created): its pre_auth_code is noted, and the
+///   registrations and trials it may be news for are woken once the transaction commits.
+///
+/// Returns `None` for every other push (a new account, whose code must be exchanged; one whose
+/// token is stored but whose profile is not): it is processed by its job, as before.
+pub async fn settle_at_receipt(
+    state: &AppState,
+    tx: &mut crate::store::Tx,
+    appid: &AppId,
+    code: &AuthorizationCode,
+    pre_auth_code: &Secret,
+) -> anyhow::Result<Option<Wakes>> {
+    let known = authorizers::known_account(&mut *tx, appid.as_str(), &code_digest(state, code)).await?;
+    let wakes = if known.current {
+        Wakes::default()
+    } else if known.claimed && !known.has_token {
+        Wakes {
+            registrations: crate::registration::reconciling(state, &mut *tx).await?,
+            trials: crate::routes::push::waiting_trials(&mut *tx).await?,
+        }
+    } else {
+        return Ok(None);
+    };
+    tokens::note_exchange(
+        &mut *tx,
+        &pre_auth_code_digest(state, pre_auth_code.expose()),
+        appid.as_str(),
+        state.now_ms(),
+    )
+    .await
+    .context("cannot note the pushed pre_auth_code's account")?;
+    Ok(Some(wakes))
+}
+
 /// An `unauthorized` push: the account withdrew; its tokens no longer work.
 pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
     state.client.forget_authorizer(appid).await?;

@@ -7,8 +7,11 @@
 //! `events` under the protocol's `event_id`, which is the same for every retry of one push, so a
 //! retried push is answered `success` and not processed twice. The decrypted XML is stored
 //! sealed (it carries the verify ticket and authorization codes). Processing runs as a job after
-//! the answer, except the verify ticket, which is written to the token store at once: it is the
-//! one thing every other call waits for.
+//! the answer, except for two pushes settled in the transaction that stores them: the verify
+//! ticket, written to the token store at once (it is the one thing every other call waits for),
+//! and an `authorized` push for an account already ours (imported, or a Mini Program whose own
+//! workflow is getting its token), which needs only a note and perhaps a wake
+//! ([`crate::authorization::settle_at_receipt`]): one commit instead of six.
 //!
 //! A signed push can still be replayed by whoever saw it. So a push whose signed `timestamp` is
 //! more than [`MAX_PUSH_SKEW_SECS`] away from our clock is refused (400), and the verify ticket
@@ -105,8 +108,18 @@ struct PushedTicket<'a> {
     issued_at_ms: i64,
 }
 
+/// The first `authorized` push of an account, which may be settled as it is stored
+/// ([`crate::authorization::settle_at_receipt`]).
+struct PushedAuthorization<'a> {
+    appid: &'a AppId,
+    code: &'a fastreg_protocol::AuthorizationCode,
+    pre_auth_code: &'a Secret,
+}
+
 /// Stores a push once; returns its row id if it is new. A new verify ticket push writes its
 /// ticket in the same transaction (unless a later one is stored), a duplicate writes nothing.
+/// An `authorized` push for an account already ours is settled in the same transaction and
+/// stored as processed, with no job (its wakes are sent after the commit).
 #[allow(clippy::too_many_arguments)]
 async fn store(
     state: &AppState,
@@ -117,10 +130,16 @@ async fn store(
     xml: &str,
     processed: bool,
     ticket: Option<PushedTicket<'_>>,
+    authorized: Option<PushedAuthorization<'_>>,
 ) -> anyhow::Result<Option<i64>> {
     let sealed = state.secrets.seal_str(&format!("event:{event_id}"), xml);
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
+    let settled = match authorized {
+        Some(a) => crate::authorization::settle_at_receipt(state, &mut tx, a.appid, a.code, a.pre_auth_code).await?,
+        None => None,
+    };
+    let processed = processed || settled.is_some();
     let row = events::insert(
         &mut tx,
         &events::NewEvent {
@@ -152,10 +171,15 @@ async fn store(
     {
         state
             .queue
-            .enqueue(&mut tx, JOB, &serde_json::json!({ "id": id }), None, now)
+            .enqueue(&mut tx, JOB, &serde_json::json!({ "id": id }), Some(&job_key(id)), now)
             .await?;
     }
     tx.commit().await?;
+    if row.is_some()
+        && let Some(wakes) = settled
+    {
+        wakes.send(state).await;
+    }
     Ok(row)
 }
 
@@ -194,6 +218,19 @@ pub async fn component_events(
         }),
         _ => None,
     };
+    let authorized = match &event {
+        ComponentEvent::Authorized {
+            authorizer_appid,
+            authorization_code,
+            pre_auth_code,
+            ..
+        } => Some(PushedAuthorization {
+            appid: authorizer_appid,
+            code: authorization_code,
+            pre_auth_code,
+        }),
+        _ => None,
+    };
     let new = store(
         &state,
         &event.event_id(),
@@ -203,6 +240,7 @@ pub async fn component_events(
         &xml,
         is_ticket,
         ticket,
+        authorized,
     )
     .await?;
     state
@@ -250,6 +288,7 @@ pub async fn authorizer_events(
         &xml,
         false,
         None,
+        None,
     )
     .await?;
     state
@@ -262,6 +301,26 @@ pub async fn authorizer_events(
 #[derive(Deserialize)]
 struct Payload {
     id: i64,
+}
+
+/// The dedupe key of the job that processes push row `id` (unique per push; what lets another
+/// path end the job, see [`settle_for_claimed`]).
+fn job_key(id: i64) -> String {
+    format!("event:{id}")
+}
+
+/// Settles, in a registration's transaction that claims Mini Program `appid` (fastregister's
+/// answer recorded, or a route's Mini Program found), the `authorized` pushes WeChat sent for it
+/// that are still waiting for their jobs: the push and the claim usually cross (WeChat pushes as
+/// it creates), and all such a job would do — note a pre_auth_code no authorization has, find
+/// the token still missing, wake the very registration that is claiming — the claim does. The
+/// pushes are marked processed and their queued jobs end unrun; a job already running finds the
+/// push processed or finishes harmlessly. The registration imports the profile when it ends.
+pub async fn settle_for_claimed(tx: &mut crate::store::Tx, appid: &AppId, now: i64) -> anyhow::Result<()> {
+    for id in events::settle_authorized(&mut *tx, appid.as_str(), now).await? {
+        crate::store::jobs::succeed_queued(&mut *tx, &job_key(id), now).await?;
+    }
+    Ok(())
 }
 
 /// Processes one stored push.

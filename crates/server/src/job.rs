@@ -216,9 +216,15 @@ impl Queue {
     /// that was waiting to poll.
     pub async fn wake(&self, kind: &str, payload: &serde_json::Value, dedupe_key: &str) -> anyhow::Result<()> {
         let now = self.now_ms();
-        jobs::make_due(&self.db, dedupe_key, now).await?;
-        self.enqueue(&self.db, kind, payload, Some(dedupe_key), now).await?;
-        Ok(())
+        jobs::wake(
+            &self.db,
+            kind,
+            &payload.to_string(),
+            dedupe_key,
+            i64::from(self.max_attempts),
+            now,
+        )
+        .await
     }
 
     /// Claims one job due by `due_by` (unix ms; normally now), if any: first a running job whose

@@ -165,7 +165,8 @@ pub(super) fn never_applied(e: &ClientError) -> bool {
 pub(super) async fn claim_mini_program(tx: &mut Tx, reg: &Registration, appid: &AppId) -> anyhow::Result<()> {
     let now = now_ms();
     store::registrations::insert_mini_program(&mut *tx, appid.as_str(), &reg.id, &reg.oa_appid, now).await?;
-    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await
+    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await?;
+    crate::event::settle_for_claimed(tx, appid, now).await
 }
 
 /// Whether the resend of this registration's ticket answered 61058, which proves the first

@@ -8,7 +8,19 @@ pub(super) const SPENT_NOTE: &str = "the resent ticket answered 61058 (invalid t
 
 /// Wakes every registration that is reconciling a lost answer (an `authorized` push arrived).
 pub async fn wake_reconciling(state: &AppState) -> anyhow::Result<()> {
-    for id in store::registrations::reconciling_ids(&state.db).await? {
+    wake_registrations(state, &reconciling(state, &state.db).await?).await
+}
+
+/// The registrations an `authorized` push may be news for: those reconciling a lost answer, or
+/// caught mid-call, whose job is neither running nor due already (read in the caller's
+/// transaction, if it has one).
+pub async fn reconciling(state: &AppState, target: impl AsExec) -> anyhow::Result<Vec<String>> {
+    store::registrations::reconciling_ids(target, state.now_ms()).await
+}
+
+/// Makes the jobs of registrations `ids` due now.
+pub async fn wake_registrations(state: &AppState, ids: &[String]) -> anyhow::Result<()> {
+    for id in ids {
         state
             .queue
             .wake(JOB, &serde_json::json!({ "id": id }), &format!("registration:{id}"))

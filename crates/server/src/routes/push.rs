@@ -147,8 +147,25 @@ async fn correlate(state: &AppState, push: &RegistrationPush) -> anyhow::Result<
 
 /// An `authorized` push arrived: wakes the trials waiting for their token.
 pub async fn wake_waiting(state: &AppState) -> anyhow::Result<()> {
-    for reg in in_states(state, Route::Trial, &[EXCHANGING, AWAITING_USER]).await? {
-        wake(state, &reg.id).await?;
+    wake_trials(state, &waiting_trials(&state.db).await?).await
+}
+
+/// The trials waiting for a token an `authorized` push may bring (read in the caller's
+/// transaction, if it has one).
+pub async fn waiting_trials(target: impl crate::store::AsExec) -> anyhow::Result<Vec<String>> {
+    Ok(
+        crate::store::route_tasks::in_states(target, Route::Trial.as_str(), &[EXCHANGING, AWAITING_USER])
+            .await?
+            .into_iter()
+            .map(|reg| reg.id)
+            .collect(),
+    )
+}
+
+/// Makes the jobs of trials `ids` due now.
+pub async fn wake_trials(state: &AppState, ids: &[String]) -> anyhow::Result<()> {
+    for id in ids {
+        wake(state, id).await?;
     }
     Ok(())
 }

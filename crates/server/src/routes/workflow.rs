@@ -503,7 +503,8 @@ async fn open_code(state: &AppState, id: &str) -> anyhow::Result<Option<String>>
 /// Records the Mini Program as this registration's.
 pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId, now: i64) -> anyhow::Result<()> {
     store::registrations::insert_mini_program_if_absent(&mut *tx, appid.as_str(), reg_id, now).await?;
-    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await
+    store::registrations::upsert_mini_program_authorizer(&mut *tx, appid.as_str(), now).await?;
+    crate::event::settle_for_claimed(tx, appid, now).await
 }
 
 /// → registered: the Mini Program is ours; its setup plan starts (a trial's after conversion).

@@ -212,9 +212,9 @@ pub struct KnownAccount {
 }
 
 /// What is known of `appid`, and of the pushed code with `code_digest` (one read).
-pub async fn known_account(db: &Db, appid: &str, code_digest: &str) -> anyhow::Result<KnownAccount> {
+pub async fn known_account(target: impl AsExec, appid: &str, code_digest: &str) -> anyhow::Result<KnownAccount> {
     let (has_token, claimed, current, code_exchanged_for): (bool, bool, bool, Option<String>) = fetch_one!(
-        db,
+        target,
         (bool, bool, bool, Option<String>),
         "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
                 EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1),

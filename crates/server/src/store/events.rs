@@ -126,3 +126,20 @@ pub async fn newest(db: &Db) -> anyhow::Result<Vec<EventRow>> {
     )
     .context("cannot list events")
 }
+
+/// Marks the unprocessed `authorized` pushes for `appid` processed (the index
+/// `events_unprocessed_by_subject`); returns their row ids, whose jobs
+/// [`super::jobs::succeed_queued`] then ends.
+pub async fn settle_authorized(target: impl AsExec, appid: &str, now: i64) -> anyhow::Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = fetch_all!(
+        target,
+        (i64,),
+        "UPDATE events SET processed_at = $1, error = NULL
+         WHERE subject = $2 AND processed_at IS NULL AND kind = 'authorized' AND source = 'component'
+         RETURNING id",
+        now,
+        appid
+    )
+    .context("cannot settle the pushes for a claimed Mini Program")?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}

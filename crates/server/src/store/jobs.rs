@@ -45,14 +45,27 @@ pub async fn insert(
     Ok(row.map(|r| r.0))
 }
 
-/// Makes the queued job with `dedupe_key` due at `now`, if it was due later (a running job is
-/// left alone).
-pub async fn make_due(db: &Db, dedupe_key: &str, now: i64) -> anyhow::Result<()> {
+/// Makes the queued job with `dedupe_key` due at `now` if it was due later, or adds one (a
+/// running job is left alone): one upsert, where an update and then an insert took two.
+pub async fn wake(
+    target: impl AsExec,
+    kind: &str,
+    payload: &str,
+    dedupe_key: &str,
+    max_attempts: i64,
+    now: i64,
+) -> anyhow::Result<()> {
     execute!(
-        db,
-        "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE dedupe_key = $2 AND status = 'queued' AND run_at > $1",
-        now,
-        dedupe_key
+        target,
+        "INSERT INTO jobs (kind, payload, dedupe_key, status, attempts, max_attempts, run_at, created_at, updated_at)
+         VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5, $5)
+         ON CONFLICT (dedupe_key) DO UPDATE SET run_at = excluded.run_at, updated_at = excluded.updated_at
+         WHERE jobs.status = 'queued' AND jobs.run_at > excluded.run_at",
+        kind,
+        payload,
+        dedupe_key,
+        max_attempts,
+        now
     )
     .context("cannot wake a job")?;
     Ok(())
@@ -105,6 +118,20 @@ pub async fn succeed(target: impl AsExec, id: i64, token: &str, now: i64) -> any
         token
     )
     .context("cannot record a job's outcome")?;
+    Ok(n == 1)
+}
+
+/// Ends the queued (not running) job with `dedupe_key` as succeeded, without running it: its
+/// work was done by another path. Whether there was one.
+pub async fn succeed_queued(target: impl AsExec, dedupe_key: &str, now: i64) -> anyhow::Result<bool> {
+    let n = execute!(
+        target,
+        "UPDATE jobs SET status = 'succeeded', dedupe_key = NULL, updated_at = $1
+         WHERE dedupe_key = $2 AND status = 'queued'",
+        now,
+        dedupe_key
+    )
+    .context("cannot end a job whose work is done")?;
     Ok(n == 1)
 }
 

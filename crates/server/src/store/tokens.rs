@@ -116,9 +116,9 @@ pub async fn exchanged_account(db: &Db, digest: &str) -> Result<Option<String>, 
 }
 
 /// Notes that the code (or pre_auth_code) with `digest` was for `appid`; the first note stays.
-pub async fn note_exchange(db: &Db, digest: &str, appid: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn note_exchange(target: impl AsExec, digest: &str, appid: &str, now: i64) -> Result<(), sqlx::Error> {
     execute!(
-        db,
+        target,
         "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
         digest,
         appid,

@@ -458,12 +458,18 @@ pub async fn has_outcome_unknown_note(target: impl AsExec, subject: &str, note: 
     Ok(n > 0)
 }
 
-/// The registrations reconciling a lost fastregister answer (or caught mid-call).
-pub async fn reconciling_ids(target: impl AsExec) -> anyhow::Result<Vec<String>> {
+/// The registrations reconciling a lost fastregister answer (or caught mid-call) whose job a
+/// wake would move: not those whose job is running (fastregister under way: the run goes on by
+/// itself) or already due.
+pub async fn reconciling_ids(target: impl AsExec, now: i64) -> anyhow::Result<Vec<String>> {
     let ids: Vec<(String,)> = fetch_all!(
         target,
         (String,),
-        "SELECT id FROM registrations WHERE state IN ('outcome_unknown', 'submitting')"
+        "SELECT r.id FROM registrations r
+         WHERE r.state IN ('outcome_unknown', 'submitting')
+           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'registration:' || r.id
+                             AND (j.status = 'running' OR j.run_at <= $1))",
+        now
     )
     .context("cannot list reconciling registrations")?;
     Ok(ids.into_iter().map(|(id,)| id).collect())
