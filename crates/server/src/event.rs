@@ -18,6 +18,7 @@
 //! is written in the same transaction as its event row, only when that row is new and only if
 //! no ticket issued later (`CreateTime`) is stored: a replay never rolls the ticket back.
 
+use crate::authorization::PushWrites;
 use crate::job::{Job, Outcome};
 use crate::startup::AppState;
 use crate::store::events;
@@ -342,13 +343,16 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         process_component(state, parse_component_event(&xml)?).await
     } else {
         let appid = push.subject.unwrap_or_default();
-        process_authorizer(state, &appid, parse_authorizer_event(&xml)?).await
+        process_authorizer(state, &appid, parse_authorizer_event(&xml)?)
+            .await
+            .map(|()| PushWrites::default())
     };
     match result {
-        Ok(()) => {
-            // The push is processed and its job ends in one commit.
+        Ok(writes) => {
+            // What the push left to write, the push processed and its job's end: one commit.
             let now = state.now_ms();
             let mut tx = state.db.begin().await?;
+            writes.write(state, &mut tx).await?;
             events::mark_processed(&mut tx, id, now).await?;
             let outcome = crate::job::finish_in(&mut tx, now).await?;
             tx.commit().await?;
@@ -362,7 +366,8 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     }
 }
 
-async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::Result<()> {
+async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::Result<PushWrites> {
+    let mut left = PushWrites::default();
     match event {
         // Written with its row when it was received (newer tickets only); nothing left to do.
         ComponentEvent::VerifyTicket { .. } => {}
@@ -379,7 +384,7 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
             ..
         } => {
             let update = matches!(event, ComponentEvent::UpdateAuthorized { .. });
-            let may_be_awaited = crate::authorization::authorized_pushed(
+            let (may_be_awaited, writes) = crate::authorization::authorized_pushed(
                 state,
                 authorizer_appid,
                 authorization_code,
@@ -394,6 +399,7 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
                 crate::registration::wake_reconciling(state).await?;
                 crate::routes::push::wake_waiting(state).await?;
             }
+            left = writes;
         }
         ComponentEvent::Unauthorized { authorizer_appid, .. } => {
             crate::authorization::unauthorized_pushed(state, &authorizer_appid).await?;
@@ -406,7 +412,7 @@ async fn process_component(state: &AppState, event: ComponentEvent) -> anyhow::R
             }
         }
     }
-    Ok(())
+    Ok(left)
 }
 
 async fn process_authorizer(state: &AppState, appid: &str, event: AuthorizerEvent) -> anyhow::Result<()> {

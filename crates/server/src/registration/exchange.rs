@@ -106,6 +106,7 @@ pub(super) async fn finish(
     from: &str,
     note: &str,
 ) -> anyhow::Result<Outcome> {
+    let profile = profile_for_completion(state, appid).await;
     let mut tx = state.db.begin().await?;
     if from == OUTCOME_UNKNOWN {
         claim_mini_program(&mut tx, reg, appid).await?;
@@ -119,5 +120,5 @@ pub(super) async fn finish(
     }
     let payload =
         serde_json::json!({ "registration_id": reg.id, "oa_appid": reg.oa_appid, "mini_program_appid": appid });
-    complete(state, tx, appid, payload).await
+    complete(state, tx, appid, payload, profile).await
 }

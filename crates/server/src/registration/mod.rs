@@ -212,21 +212,39 @@ pub(crate) async fn change_state(
 /// The end of every route's registration once its row is `registered` in `tx`: the
 /// `registration.registered` webhook (`payload`) with it, then the commit, and the new Mini
 /// Program's profile read into `authorizers` (not worth failing over).
+/// The new Mini Program's profile, read from WeChat before the transaction that completes its
+/// registration opens, so that [`complete`] writes it with the registration (one commit). A
+/// profile that cannot be read yet does not hold the registration back: it is logged, and the
+/// Mini Program's `authorized` push or the console reads it later.
+pub(crate) async fn profile_for_completion(
+    state: &AppState,
+    appid: &AppId,
+) -> Option<crate::authorization::FetchedProfile> {
+    match crate::authorization::fetch_profile(state, appid).await {
+        Ok(profile) => Some(profile),
+        Err(e) => {
+            tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
+            None
+        }
+    }
+}
+
 pub(crate) async fn complete(
     state: &AppState,
     mut tx: Tx,
     appid: &AppId,
     payload: serde_json::Value,
+    profile: Option<crate::authorization::FetchedProfile>,
 ) -> anyhow::Result<Outcome> {
     crate::webhook::enqueue(state, &mut tx, "registration.registered", payload).await?;
+    if let Some(profile) = &profile {
+        profile.write(state, &mut tx).await?;
+    }
     // The job ends with the registration, in the same commit.
     let outcome = crate::job::finish_in(&mut tx, state.now_ms()).await?;
     tx.commit().await?;
     state.metrics.registration_finished(REGISTERED);
     tracing::info!(mini_program = %appid, "registration complete");
-    if let Err(e) = crate::authorization::import(state, appid).await {
-        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
-    }
     Ok(outcome)
 }
 

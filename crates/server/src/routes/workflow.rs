@@ -509,6 +509,7 @@ pub(crate) async fn claim(tx: &mut Tx, reg_id: &str, appid: &AppId, now: i64) ->
 
 /// → registered: the Mini Program is ours; its setup plan starts (a trial's after conversion).
 async fn finish(state: &AppState, reg: &RouteRegistration, appid: &AppId, note: &str) -> anyhow::Result<Outcome> {
+    let profile = crate::registration::profile_for_completion(state, appid).await;
     let now = state.now_ms();
     let mut tx = state.db.begin().await?;
     if !transition(state, &mut tx, reg, EXCHANGING, REGISTERED, Some(note), None).await? {
@@ -526,7 +527,7 @@ async fn finish(state: &AppState, reg: &RouteRegistration, appid: &AppId, note: 
         crate::setup::attach(state, &mut tx, appid, plan).await?;
     }
     let payload = serde_json::json!({ "registration_id": reg.id, "route": reg.route, "mini_program_appid": appid });
-    crate::registration::complete(state, tx, appid, payload).await
+    crate::registration::complete(state, tx, appid, payload, profile).await
 }
 
 /// Moves `reg` from `from` to `to` if it is still in `from`; false if it had moved.

@@ -255,9 +255,9 @@ pub struct Profile<'a> {
 
 /// Stores an imported profile: the authorizer becomes `authorized` (its flag cleared), keeping
 /// the first authorization time and a refresh already planned.
-pub async fn import(db: &Db, p: &Profile<'_>) -> anyhow::Result<()> {
+pub async fn import(target: impl AsExec, p: &Profile<'_>) -> anyhow::Result<()> {
     execute!(
-        db,
+        target,
         "INSERT INTO authorizers (appid, kind, status, nick_name, principal_name, verify_type, func_info, authorized_at, created_at, updated_at, next_refresh_at)
          VALUES ($1, $2, 'authorized', $3, $4, $5, $6, $7, $7, $7, $8)
          ON CONFLICT (appid) DO UPDATE SET

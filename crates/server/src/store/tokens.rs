@@ -129,9 +129,14 @@ pub async fn note_exchange(target: impl AsExec, digest: &str, appid: &str, now: 
 
 /// Notes two codes at once (a push's pre_auth_code and the code it exchanged): [`note_exchange`]
 /// of both in one statement.
-pub async fn note_exchanges(db: &Db, first: (&str, &str), second: (&str, &str), now: i64) -> Result<(), sqlx::Error> {
+pub async fn note_exchanges(
+    target: impl AsExec,
+    first: (&str, &str),
+    second: (&str, &str),
+    now: i64,
+) -> Result<(), sqlx::Error> {
     execute!(
-        db,
+        target,
         "INSERT INTO code_exchanges (digest, appid, at) VALUES ($1, $2, $5), ($3, $4, $5) ON CONFLICT (digest) DO NOTHING",
         first.0,
         first.1,

@@ -10,6 +10,10 @@
 //! the callback's job need not spend its code on an account the push already brought in. An
 //! `authorized` push of an account the callback's job already imported changes nothing; an
 //! `updateauthorized` one (new permission sets) imports it again.
+//!
+//! This file holds the authorization's own workflow and the code exchange; [`push`] what the
+//! pushes do (processed by their job, or settled as they are received); [`profile`] reading an
+//! account's profile before a transaction and writing it inside one.
 
 use crate::callback::{CallbackError, Landing};
 use crate::failure::{Failure, is_retryable};
@@ -20,6 +24,12 @@ use anyhow::Context;
 use fastreg_protocol::id::Secret;
 use fastreg_protocol::{AppId, AuthorizationCode};
 use serde::{Deserialize, Serialize};
+
+mod profile;
+mod push;
+
+pub use profile::*;
+pub use push::*;
 
 /// The job kind that exchanges auth codes.
 pub const JOB: &str = "authorization";
@@ -504,218 +514,6 @@ async fn exchange_with(
             }
         }
     }
-}
-
-/// Reads an authorizer's profile from WeChat into its `authorizers` row (after its refresh token
-/// was stored by query_auth or the list); whether it is a Mini Program.
-pub async fn import(state: &AppState, appid: &AppId) -> anyhow::Result<bool> {
-    let info = state
-        .client
-        .authorizer_info(appid)
-        .await
-        .context("api_get_authorizer_info failed")?;
-    let is_mini_program = info.authorizer_info.mini_program_info.is_some();
-    let ids: Vec<u32> = info
-        .authorization_info
-        .func_info
-        .iter()
-        .map(|f| f.funcscope_category.id)
-        .collect();
-    let now = state.now_ms();
-    // The refresh was planned when authorizer_info's token was stored (`put_authorizer_token`,
-    // a random moment of the window before it expires); an account without a plan (one that
-    // authorized again after withdrawing) gets one here, in the same statement.
-    let window = i64::try_from(state.settings.token_refresh_window_secs)
-        .unwrap_or(1800)
-        .max(1)
-        * 1000;
-    let fallback_refresh = crate::upkeep::refresh_moment(now + 7200 * 1000, window);
-    let func_info = serde_json::to_string(&ids)?;
-    authorizers::import(
-        &state.db,
-        &authorizers::Profile {
-            appid: appid.as_str(),
-            kind: if is_mini_program { "unknown" } else { "official_account" },
-            nick_name: &info.authorizer_info.nick_name,
-            principal_name: &info.authorizer_info.principal_name,
-            verify_type: info.authorizer_info.verify_type_info.as_ref().map(|v| v.id),
-            func_info: &func_info,
-            now,
-            next_refresh_at: fallback_refresh,
-        },
-    )
-    .await?;
-    tracing::info!(%appid, official_account = !is_mini_program, "authorizer imported");
-    Ok(is_mini_program)
-}
-
-/// An `authorized` / `updateauthorized` push. Returns whether it may be what a registration
-/// reconciling a lost answer, or a trial waiting for its token, waits for: a Mini Program whose
-/// refresh token was missing when the push came.
-///
-/// The push names the account its pre_auth_code is for: the authorization started with it learns
-/// its account from that note (and need not spend its own code when this push brought the
-/// account in), and so does one whose query_auth answer was lost. The note is written in every
-/// path, together with the pushed code's own note when this push exchanged it (one statement),
-/// and before a failure is reported.
-pub async fn authorized_pushed(
-    state: &AppState,
-    appid: &AppId,
-    code: &AuthorizationCode,
-    pre_auth_code: &Secret,
-    update: bool,
-) -> anyhow::Result<bool> {
-    let pre_auth = pre_auth_code_digest(state, pre_auth_code.expose());
-    let pushed_code = code_digest(state, code);
-    let note_pre_auth = async || {
-        tokens::note_exchange(&state.db, &pre_auth, appid.as_str(), state.now_ms())
-            .await
-            .context("cannot note the pushed pre_auth_code's account")
-    };
-    // Whether its refresh token is stored, whether it is a Mini Program of ours, whether it is
-    // already imported and authorized, and whether the pushed code was exchanged already: one
-    // read.
-    let authorizers::KnownAccount {
-        has_token,
-        claimed,
-        current,
-        code_exchanged_for,
-    } = authorizers::known_account(&state.db, appid.as_str(), &pushed_code).await?;
-    // The first `authorized` push of an account the callback's job already exchanged and
-    // imported brings nothing new (an `updateauthorized` one brings new permission sets, and an
-    // account that withdrew or was flagged is not `current`).
-    if current && !update {
-        note_pre_auth().await?;
-        return Ok(false);
-    }
-    let token = if has_token {
-        note_pre_auth().await?;
-        true
-    } else if !claimed {
-        // New to us: the code is how we get its refresh token (unless a registration's
-        // reconciliation takes it from the list first). When its answer was lost (the code is
-        // spent), the account the push names is in WeChat's authorizer list with its token.
-        // (the account, whether this call exchanged the code, whether its answer had the token)
-        let exchanged = match code_exchanged_for.and_then(|a| AppId::parse(a).ok()) {
-            // Another path (the authorization's own job) exchanged this very code.
-            Some(known) => Ok((known, false, false)),
-            None => match state.client.query_auth(code).await {
-                Ok(info) => Ok((info.authorizer_appid, true, info.authorizer_refresh_token.is_some())),
-                // Lost the race to the other path: it says which account the code was for.
-                Err(e) => match tokens::exchanged_account(&state.db, &pushed_code).await? {
-                    Some(a) => AppId::parse(a).map(|a| (a, false, false)).map_err(|_| e),
-                    None => Err(e),
-                },
-            },
-        };
-        match &exchanged {
-            Ok((exchanged_for, true, _)) => tokens::note_exchanges(
-                &state.db,
-                (&pre_auth, appid.as_str()),
-                (&pushed_code, exchanged_for.as_str()),
-                state.now_ms(),
-            )
-            .await
-            .context("cannot note the pushed codes' account")?,
-            _ => note_pre_auth().await?,
-        }
-        // This call's own answer stored the token (the client wrote it before returning): no
-        // need to read it back. Otherwise the store says whether another path stored it.
-        let stored_now = matches!(&exchanged, Ok((a, true, true)) if a == appid);
-        if !stored_now
-            && state.client.store().refresh_token(appid).await?.is_none()
-            && !refresh_token_from_list(state, appid).await?
-        {
-            let why = match exchanged {
-                Err(e) => e.to_string(),
-                Ok(_) => "its answer was lost".to_owned(),
-            };
-            anyhow::bail!(
-                "cannot exchange the pushed authorization code ({why}), and {appid} is not in WeChat's authorizer list yet"
-            );
-        }
-        true
-    } else {
-        note_pre_auth().await?;
-        // A Mini Program of ours whose token its own workflow is still getting.
-        state.client.store().refresh_token(appid).await?.is_some()
-    };
-    let mini_program = if token { import(state, appid).await? } else { false };
-    // Reconciliation (and a trial waiting for its token) waits for a Mini Program whose token we
-    // lacked: an Official Account, or an account whose token we held, cannot be it.
-    Ok(!has_token && (claimed || mini_program))
-}
-
-/// The wakes an `authorized` push settled at receipt owes (see [`settle_at_receipt`]).
-#[derive(Debug, Default)]
-pub struct Wakes {
-    /// Registrations reconciling a lost answer, or with fastregister under way.
-    pub registrations: Vec<String>,
-    /// Trials waiting for a token.
-    pub trials: Vec<String>,
-}
-
-impl Wakes {
-    /// Makes their jobs due now. A wake is a shortcut (each also polls on its own), so a failed
-    /// one is logged, not raised: the push is answered and stays processed.
-    pub async fn send(self, state: &AppState) {
-        if let Err(e) = crate::registration::wake_registrations(state, &self.registrations).await {
-            tracing::warn!(error = %format!("{e:#}"), "cannot wake the registrations an authorized push may concern");
-        }
-        if let Err(e) = crate::routes::push::wake_trials(state, &self.trials).await {
-            tracing::warn!(error = %format!("{e:#}"), "cannot wake the trials an authorized push may concern");
-        }
-    }
-}
-
-/// Settles, inside the transaction that stores it, the first `authorized` push of an account
-/// that is already ours, which is what [`authorized_pushed`] would do for it later as a job,
-/// without the job (its claim, its read of the push, its reads and its end: five commits where
-/// this costs none of its own):
-///
-/// - an account stored, imported and authorized (the callback's job got there first): its
-///   pre_auth_code is noted, nothing else;
-/// - a Mini Program of ours whose own workflow is still getting its token (the push for a
-///   Mini Program fastregister has just created): its pre_auth_code is noted, and the
-///   registrations and trials it may be news for are woken once the transaction commits.
-///
-/// Returns `None` for every other push (a new account, whose code must be exchanged; one whose
-/// token is stored but whose profile is not): it is processed by its job, as before.
-pub async fn settle_at_receipt(
-    state: &AppState,
-    tx: &mut crate::store::Tx,
-    appid: &AppId,
-    code: &AuthorizationCode,
-    pre_auth_code: &Secret,
-) -> anyhow::Result<Option<Wakes>> {
-    let known = authorizers::known_account(&mut *tx, appid.as_str(), &code_digest(state, code)).await?;
-    let wakes = if known.current {
-        Wakes::default()
-    } else if known.claimed && !known.has_token {
-        Wakes {
-            registrations: crate::registration::reconciling(state, &mut *tx).await?,
-            trials: crate::routes::push::waiting_trials(&mut *tx).await?,
-        }
-    } else {
-        return Ok(None);
-    };
-    tokens::note_exchange(
-        &mut *tx,
-        &pre_auth_code_digest(state, pre_auth_code.expose()),
-        appid.as_str(),
-        state.now_ms(),
-    )
-    .await
-    .context("cannot note the pushed pre_auth_code's account")?;
-    Ok(Some(wakes))
-}
-
-/// An `unauthorized` push: the account withdrew; its tokens no longer work.
-pub async fn unauthorized_pushed(state: &AppState, appid: &AppId) -> anyhow::Result<()> {
-    state.client.forget_authorizer(appid).await?;
-    authorizers::mark_unauthorized(&state.db, appid.as_str(), state.now_ms()).await?;
-    tracing::info!(%appid, "authorizer withdrew its authorization");
-    Ok(())
 }
 
 /// Authorizers, by appid.
