@@ -11,8 +11,8 @@
 //! `authorized` push of an account the callback's job already imported changes nothing; an
 //! `updateauthorized` one (new permission sets) imports it again.
 //!
-//! This file holds the authorization's own workflow and the code exchange; [`push`] what the
-//! pushes do (processed by their job, or settled as they are received); [`profile`] reading an
+//! This file holds the authorization's own workflow and the code exchange; `push.rs` what the
+//! pushes do (processed by their job, or settled as they are received); `profile.rs` reading an
 //! account's profile before a transaction and writing it inside one.
 
 use crate::callback::{CallbackError, Landing};
