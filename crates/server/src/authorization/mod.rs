@@ -115,7 +115,8 @@ pub async fn start(state: &AppState, biz_appid: Option<&AppId>, actor: &str) -> 
     // The row, its history and the audit line in one transaction: one commit.
     let created = async {
         let mut tx = state.db.begin().await?;
-        let created = authorizers::create_authorization(&mut tx, &id, &url, actor, now).await?;
+        let pre_auth_digest = pre_auth_code_digest(state, pre.pre_auth_code.expose());
+        let created = authorizers::create_authorization(&mut tx, &id, &url, &pre_auth_digest, actor, now).await?;
         record_history(&mut tx, &subject, None, "awaiting_admin", None).await?;
         crate::startup::audit_in(&mut tx, now, actor, "authorization.start", &subject, "").await?;
         tx.commit().await?;
@@ -173,6 +174,8 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
         state: current,
         auth_code_sealed: Some(sealed),
         auth_url,
+        has_pre_auth_digest,
+        pushed_account,
     }) = authorizers::authorization_code(&state.db, &id).await?
     else {
         return Ok(Outcome::Dead(format!("authorization {id} has no code")));
@@ -183,7 +186,12 @@ pub async fn run_job(state: &AppState, job: &Job) -> anyhow::Result<Outcome> {
     // The `authorized` push for this authorization's pre_auth_code may have brought the account
     // in already (exchanged its own code, stored the refresh token, imported the profile): then
     // this code need not be spent.
-    if let Some(appid) = brought_in_by_push(state, &auth_url).await? {
+    let brought_in = if has_pre_auth_digest {
+        pushed_account.and_then(|a| AppId::parse(a).ok())
+    } else {
+        brought_in_by_push(state, &auth_url).await?
+    };
+    if let Some(appid) = brought_in {
         return finish_authorization(state, &id, "authorized", Some(appid.to_string()), None).await;
     }
     let code = state

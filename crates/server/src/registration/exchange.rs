@@ -23,8 +23,21 @@ pub(super) async fn exchange(state: &AppState, reg: &Registration) -> anyhow::Re
         .open_str(&format!("registration_code:{}", reg.id), &sealed)
         .context("cannot open the stored authorization_code_sealed")?;
     let code = AuthorizationCode::parse(code).context("the stored code is malformed")?;
+    exchange_code(state, reg, &appid, &code).await
+}
+
+/// query_auth → registered, for `code` as fastregister answered it: what [`exchange`] does once
+/// it has the code, and what the run that recorded the code goes on with (it knows the code,
+/// and that nothing exchanged it: no read back).
+pub(super) async fn exchange_code(
+    state: &AppState,
+    reg: &Registration,
+    appid: &AppId,
+    code: &AuthorizationCode,
+) -> anyhow::Result<Outcome> {
+    let appid = appid.clone();
     // fastregister's answer is the only place this code was given: no other path exchanges it.
-    let result = crate::authorization::exchange_own(state, &code).await;
+    let result = crate::authorization::exchange_own(state, code).await;
     match result {
         // Stored by this call's answer, or (another path exchanged the code) found in the store.
         Ok(done)

@@ -105,7 +105,7 @@ pub(super) async fn submit(state: &AppState, reg: &Registration) -> anyhow::Resu
                 updated_at: now,
                 ..reg
             };
-            super::exchange::exchange(state, &reg).await
+            super::exchange::exchange_code(state, &reg, &resp.appid, &resp.authorization_code).await
         }
         Err(e) if is_lost_answer(&e) => {
             let note = format!(

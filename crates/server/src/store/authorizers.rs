@@ -30,6 +30,7 @@ pub async fn create_authorization(
     target: impl AsExec,
     id: &str,
     auth_url: &str,
+    pre_auth_digest: &str,
     created_by: &str,
     now: i64,
 ) -> anyhow::Result<Authorization> {
@@ -37,14 +38,16 @@ pub async fn create_authorization(
         target,
         Authorization,
         concat!(
-            "INSERT INTO authorizations (id, state, auth_url, created_by, created_at, updated_at) VALUES ($1, 'awaiting_admin', $2, $3, $4, $4)
+            "INSERT INTO authorizations (id, state, auth_url, pre_auth_digest, created_by, created_at, updated_at)
+         VALUES ($1, 'awaiting_admin', $2, $5, $3, $4, $4)
          RETURNING ",
             authorization_columns!()
         ),
         id,
         auth_url,
         created_by,
-        now
+        now,
+        pre_auth_digest
     )
     .context("cannot store the authorization")
 }
@@ -95,14 +98,26 @@ pub struct AuthorizationCode {
     pub auth_code_sealed: Option<Vec<u8>>,
     /// The componentloginpage URL (it carries the pre_auth_code).
     pub auth_url: String,
+    /// Whether the row knows its pre_auth_code's digest (rows from before it was kept do not):
+    /// only then does `pushed_account` say anything.
+    pub has_pre_auth_digest: bool,
+    /// The account the `authorized` push noted under the pre_auth_code, if it is stored,
+    /// imported and authorized.
+    pub pushed_account: Option<String>,
 }
 
-/// Authorization `id`'s state, sealed code and URL.
+/// Authorization `id`'s state, sealed code and URL, and the account its `authorized` push
+/// brought in (one read).
 pub async fn authorization_code(db: &Db, id: &str) -> anyhow::Result<Option<AuthorizationCode>> {
     fetch_optional!(
         db,
         AuthorizationCode,
-        "SELECT state, auth_code_sealed, auth_url FROM authorizations WHERE id = $1",
+        "SELECT a.state, a.auth_code_sealed, a.auth_url, a.pre_auth_digest IS NOT NULL AS has_pre_auth_digest,
+                (SELECT c.appid FROM code_exchanges c
+                  WHERE c.digest = a.pre_auth_digest
+                    AND EXISTS (SELECT 1 FROM authorizers z WHERE z.appid = c.appid AND z.refresh_token_sealed IS NOT NULL
+                                  AND z.nick_name IS NOT NULL AND z.status = 'authorized')) AS pushed_account
+         FROM authorizations a WHERE a.id = $1",
         id
     )
     .context("cannot read an authorization")
