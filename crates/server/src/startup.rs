@@ -330,7 +330,7 @@ async fn run_workers(state: AppState) {
             loop {
                 match run_chain(&state, state.now_ms()).await {
                     Ok(true) => {}
-                    Ok(false) => tokio::time::sleep(poll).await,
+                    Ok(false) => crate::job::wait_ready(poll).await,
                     Err(e) => {
                         tracing::error!(error = %format!("{e:#}"), "job worker error");
                         tokio::time::sleep(poll * 4).await;

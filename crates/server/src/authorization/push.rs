@@ -52,6 +52,7 @@ async fn learn_from_push(
         claimed,
         current,
         code_exchanged_for,
+        ..
     } = authorizers::known_account(&state.db, appid.as_str(), &pushed_code).await?;
     // The first `authorized` push of an account the callback's job already exchanged and
     // imported brings nothing new (an `updateauthorized` one brings new permission sets, and an
@@ -177,6 +178,8 @@ impl Wakes {
 ///
 /// - an account stored, imported and authorized (the callback's job got there first): its
 ///   pre_auth_code is noted, nothing else;
+/// - a Mini Program of ours whose token is stored but whose profile is not (its registration
+///   imports it as it completes): its pre_auth_code is noted, nothing else;
 /// - a Mini Program of ours whose own workflow is still getting its token (the push for a
 ///   Mini Program fastregister has just created): its pre_auth_code is noted, and the
 ///   registrations and trials it may be news for are woken once the transaction commits.
@@ -191,7 +194,9 @@ pub async fn settle_at_receipt(
     pre_auth_code: &Secret,
 ) -> anyhow::Result<Option<Wakes>> {
     let known = authorizers::known_account(&mut *tx, appid.as_str(), &code_digest(state, code)).await?;
-    let wakes = if known.current {
+    let wakes = if known.current || (known.claimed && known.awaiting_profile) {
+        // Imported already, or a Mini Program of ours whose registration holds its token and
+        // imports its profile as it completes.
         Wakes::default()
     } else if known.claimed && !known.has_token {
         Wakes {

@@ -214,8 +214,8 @@ pub(crate) async fn change_state(
 /// Program's profile read into `authorizers` (not worth failing over).
 /// The new Mini Program's profile, read from WeChat before the transaction that completes its
 /// registration opens, so that [`complete`] writes it with the registration (one commit). A
-/// profile that cannot be read yet does not hold the registration back: it is logged, and the
-/// Mini Program's `authorized` push or the console reads it later.
+/// profile that cannot be read yet does not hold the registration back: it is logged, and read
+/// once more after the registration commits.
 pub(crate) async fn profile_for_completion(
     state: &AppState,
     appid: &AppId,
@@ -245,6 +245,11 @@ pub(crate) async fn complete(
     tx.commit().await?;
     state.metrics.registration_finished(REGISTERED);
     tracing::info!(mini_program = %appid, "registration complete");
+    if profile.is_none()
+        && let Err(e) = crate::authorization::import(state, appid).await
+    {
+        tracing::warn!(mini_program = %appid, error = %format!("{e:#}"), "cannot read the new Mini Program's profile yet");
+    }
     Ok(outcome)
 }
 

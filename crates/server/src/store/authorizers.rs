@@ -221,6 +221,9 @@ pub struct KnownAccount {
     pub claimed: bool,
     /// It is stored, imported and authorized.
     pub current: bool,
+    /// It is stored and authorized but not yet imported (no profile): a Mini Program whose
+    /// registration has its token and is about to import it, typically.
+    pub awaiting_profile: bool,
     /// The account the pushed code was already exchanged for (by the authorization's own
     /// job, typically), if it was.
     pub code_exchanged_for: Option<String>,
@@ -228,22 +231,26 @@ pub struct KnownAccount {
 
 /// What is known of `appid`, and of the pushed code with `code_digest` (one read).
 pub async fn known_account(target: impl AsExec, appid: &str, code_digest: &str) -> anyhow::Result<KnownAccount> {
-    let (has_token, claimed, current, code_exchanged_for): (bool, bool, bool, Option<String>) = fetch_one!(
-        target,
-        (bool, bool, bool, Option<String>),
-        "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
+    let (has_token, claimed, current, awaiting_profile, code_exchanged_for): (bool, bool, bool, bool, Option<String>) =
+        fetch_one!(
+            target,
+            (bool, bool, bool, bool, Option<String>),
+            "SELECT EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL),
                 EXISTS (SELECT 1 FROM mini_programs WHERE appid = $1),
                 EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL
                           AND nick_name IS NOT NULL AND status = 'authorized'),
+                EXISTS (SELECT 1 FROM authorizers WHERE appid = $1 AND refresh_token_sealed IS NOT NULL
+                          AND nick_name IS NULL AND status = 'authorized'),
                 (SELECT appid FROM code_exchanges WHERE digest = $2)",
-        appid,
-        code_digest
-    )
-    .context("cannot read what is known of the account")?;
+            appid,
+            code_digest
+        )
+        .context("cannot read what is known of the account")?;
     Ok(KnownAccount {
         has_token,
         claimed,
         current,
+        awaiting_profile,
         code_exchanged_for,
     })
 }

@@ -61,8 +61,14 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// An open transaction on either backend.
-pub enum Tx {
+/// An open transaction on either backend. It remembers whether a job was queued in it, so that
+/// the workers are told once it commits (not before: a worker told early would find nothing).
+pub struct Tx {
+    conn: TxConn,
+    jobs_added: bool,
+}
+
+enum TxConn {
     /// SQLite (`BEGIN IMMEDIATE`: the write lock is taken at once, so two writers queue on the
     /// busy timeout instead of failing on a lock upgrade).
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -86,6 +92,22 @@ pub enum Exec<'a> {
 pub trait AsExec {
     /// The pool or connection.
     fn exec(&mut self) -> Exec<'_>;
+
+    /// A job was just queued here: on a pool it is committed, so the workers are told now
+    /// ([`crate::job::signal_ready`]); a transaction tells them when it commits.
+    fn job_added(&mut self) {
+        crate::job::signal_ready();
+    }
+}
+
+impl<T: AsExec + ?Sized> AsExec for &mut T {
+    fn exec(&mut self) -> Exec<'_> {
+        (**self).exec()
+    }
+
+    fn job_added(&mut self) {
+        (**self).job_added();
+    }
 }
 
 impl AsExec for Db {
@@ -108,19 +130,14 @@ impl AsExec for &Db {
 
 impl AsExec for Tx {
     fn exec(&mut self) -> Exec<'_> {
-        match self {
-            Tx::Sqlite(t) => Exec::Sqlite(t),
-            Tx::Postgres(t) => Exec::Postgres(t),
+        match &mut self.conn {
+            TxConn::Sqlite(t) => Exec::Sqlite(t),
+            TxConn::Postgres(t) => Exec::Postgres(t),
         }
     }
-}
 
-impl AsExec for &mut Tx {
-    fn exec(&mut self) -> Exec<'_> {
-        match &mut **self {
-            Tx::Sqlite(t) => Exec::Sqlite(t),
-            Tx::Postgres(t) => Exec::Postgres(t),
-        }
+    fn job_added(&mut self) {
+        self.jobs_added = true;
     }
 }
 
@@ -251,13 +268,17 @@ impl Db {
 
     /// Starts a transaction.
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(
+        let conn = match self {
+            Db::Sqlite(p) => TxConn::Sqlite(
                 p.begin_with("BEGIN IMMEDIATE")
                     .await
                     .context("cannot begin a transaction")?,
             ),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await.context("cannot begin a transaction")?),
+            Db::Postgres(p) => TxConn::Postgres(p.begin().await.context("cannot begin a transaction")?),
+        };
+        Ok(Tx {
+            conn,
+            jobs_added: false,
         })
     }
 
@@ -279,11 +300,15 @@ impl Db {
 impl Tx {
     /// Commits.
     pub async fn commit(self) -> anyhow::Result<()> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await,
+            TxConn::Postgres(t) => t.commit().await,
         }
-        .context("cannot commit a transaction")
+        .context("cannot commit a transaction")?;
+        if self.jobs_added {
+            crate::job::signal_ready();
+        }
+        Ok(())
     }
 }
 

@@ -32,6 +32,7 @@ mod rest_errors;
 mod routes;
 mod routes_crash;
 mod schema;
+mod settling;
 mod setup;
 mod setup_crash;
 mod token_store;
