@@ -142,7 +142,10 @@ async fn main() {
         let mut s = app.settings.clone();
         s.listen = "127.0.0.1:0".into();
         s.workers = 4;
-        // The default poll (500 ms): a job queued in this process wakes a worker at once.
+        s.job_poll_ms = std::env::var("BENCH_POLL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(s.job_poll_ms);
         let b = Application::build(s).await.expect("instance");
         instances.push(tokio::spawn(async move {
             let _ = b.run_until_stopped().await;
