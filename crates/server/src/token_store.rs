@@ -102,6 +102,63 @@ impl SqlTokenStore {
     }
 }
 
+impl SqlTokenStore {
+    /// An authorizer's access token, with the refresh token that came with it if any, and the
+    /// access token's refresh plan, in one transaction of two statements. Whoever fetched the
+    /// token (the client on demand, or the upkeep), the next refresh is planned at a random
+    /// moment of the window before it expires.
+    async fn write_authorizer_tokens(
+        &self,
+        authorizer: &AppId,
+        access: &StoredToken,
+        refresh: Option<&RefreshToken>,
+    ) -> Result<(), StoreError> {
+        let key = authorizer_key(authorizer);
+        let expires = to_ms(access.expires_at);
+        let sealed = self.secrets.seal_str(&format!("tokens:{key}"), access.token.expose());
+        let digest = self.secrets.digest("tokens", access.token.expose());
+        let next = crate::upkeep::refresh_moment(expires, self.refresh_window_ms);
+        let now = now_ms();
+        let what = if refresh.is_some() {
+            "cannot write a refresh token"
+        } else {
+            "cannot write a token"
+        };
+        let mut tx = self
+            .db
+            .begin()
+            .await
+            .map_err(|e| StoreError::with_source(what, AsStdError(e)))?;
+        match refresh {
+            Some(refresh) => {
+                let sealed_refresh = self
+                    .secrets
+                    .seal_str(&refresh_context(authorizer.as_str()), refresh.expose());
+                authorizers::put_refresh_token_and_expiry(
+                    &mut tx,
+                    authorizer.as_str(),
+                    &sealed_refresh,
+                    expires,
+                    next,
+                    now,
+                )
+                .await
+                .map_err(store_err("cannot write a refresh token"))?;
+            }
+            None => authorizers::note_token_expiry(&mut tx, authorizer.as_str(), expires, next, now)
+                .await
+                .map_err(store_err("cannot note a token's expiry"))?,
+        }
+        tokens::put(&mut tx, &key, &sealed, &digest, Some(expires), now)
+            .await
+            .map_err(store_err("cannot write a token"))?;
+        tx.commit()
+            .await
+            .map_err(|e| StoreError::with_source(what, AsStdError(e)))?;
+        Ok(())
+    }
+}
+
 /// An `anyhow::Error` (the store's transaction errors) as a `std::error::Error` source.
 #[derive(Debug)]
 struct AsStdError(anyhow::Error);
@@ -192,30 +249,7 @@ impl TokenStore for SqlTokenStore {
     }
 
     async fn put_authorizer_token(&self, authorizer: &AppId, token: &StoredToken) -> Result<(), StoreError> {
-        let key = authorizer_key(authorizer);
-        let expires = to_ms(token.expires_at);
-        let sealed = self.secrets.seal_str(&format!("tokens:{key}"), token.token.expose());
-        let digest = self.secrets.digest("tokens", token.token.expose());
-        // Whoever fetched this token (the client on demand, or the upkeep), the next refresh is
-        // planned at a random moment of the window before it expires: the token and the plan in
-        // one transaction (one commit).
-        let next = crate::upkeep::refresh_moment(expires, self.refresh_window_ms);
-        let now = now_ms();
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
-        tokens::put(&mut tx, &key, &sealed, &digest, Some(expires), now)
-            .await
-            .map_err(store_err("cannot write a token"))?;
-        authorizers::note_token_expiry(&mut tx, authorizer.as_str(), expires, next, now)
-            .await
-            .map_err(store_err("cannot note a token's expiry"))?;
-        tx.commit()
-            .await
-            .map_err(|e| StoreError::with_source("cannot write a token", AsStdError(e)))?;
-        Ok(())
+        self.write_authorizer_tokens(authorizer, token, None).await
     }
 
     async fn delete_authorizer_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
@@ -266,30 +300,7 @@ impl TokenStore for SqlTokenStore {
         refresh: &RefreshToken,
         access: &StoredToken,
     ) -> Result<(), StoreError> {
-        let key = authorizer_key(authorizer);
-        let expires = to_ms(access.expires_at);
-        let sealed_access = self.secrets.seal_str(&format!("tokens:{key}"), access.token.expose());
-        let digest = self.secrets.digest("tokens", access.token.expose());
-        let sealed_refresh = self
-            .secrets
-            .seal_str(&refresh_context(authorizer.as_str()), refresh.expose());
-        let next = crate::upkeep::refresh_moment(expires, self.refresh_window_ms);
-        let now = now_ms();
-        let mut tx = self
-            .db
-            .begin()
-            .await
-            .map_err(|e| StoreError::with_source("cannot write a refresh token", AsStdError(e)))?;
-        authorizers::put_refresh_token_and_expiry(&mut tx, authorizer.as_str(), &sealed_refresh, expires, next, now)
-            .await
-            .map_err(store_err("cannot write a refresh token"))?;
-        tokens::put(&mut tx, &key, &sealed_access, &digest, Some(expires), now)
-            .await
-            .map_err(store_err("cannot write a token"))?;
-        tx.commit()
-            .await
-            .map_err(|e| StoreError::with_source("cannot write a refresh token", AsStdError(e)))?;
-        Ok(())
+        self.write_authorizer_tokens(authorizer, access, Some(refresh)).await
     }
 
     async fn delete_refresh_token(&self, authorizer: &AppId) -> Result<(), StoreError> {
