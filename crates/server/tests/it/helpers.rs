@@ -414,3 +414,20 @@ macro_rules! on_both {
         }
     };
 }
+
+/// Waits until `check` gives a value (what the service does in the background: a push that
+/// arrives after its answer, a worker's run), checking every 20 ms; fails naming `what` after
+/// 60 s. A bounded wait on a condition, never a sleep that lets time pass.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what} did not happen within 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
